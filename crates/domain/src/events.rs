@@ -1,0 +1,293 @@
+//! Audit events and alerts: the evidence trail of everything the pipeline did.
+//!
+//! Each variant serialises with a stable snake_case `type`; the audit trail
+//! hashes this serialisation, so names and field order are part of the contract.
+
+use serde::{Deserialize, Serialize};
+
+use crate::filters::FilterFailure;
+use crate::market::Timestamp;
+use crate::order::{Adjustment, ClientOrderId, Fill, Order, OrderIntent};
+use crate::reasons::{Actor, BlockReason, KillSwitchSource, LevelChange, RejectReason};
+use crate::signal::Signal;
+use crate::symbol::Symbol;
+
+/// How urgent an alert is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Severity {
+    /// For the record.
+    Info,
+    /// Degraded; look soon.
+    Warning,
+    /// An operator must act now.
+    Critical,
+}
+
+/// What an alert is about (bounded set, usable as a metric label).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    /// A high-tier signal was generated.
+    HighTierSignal,
+    /// Many risk rejections in a short time.
+    RejectionBurst,
+    /// Capital-preservation level changed.
+    LevelChanged,
+    /// Kill switch activated or deactivated.
+    KillSwitch,
+    /// An order failed or its outcome is unknown.
+    Execution,
+    /// An exchange filter changed.
+    FilterChanged,
+    /// A guardrail invariant was violated (e.g. weight clamp).
+    InvariantViolation,
+    /// An account rule (e.g. FTMO) is close to or at a limit.
+    AccountRule,
+    /// Market data is stale or a feed reconnected.
+    MarketData,
+    /// Anything about the runtime itself (start, stop, storage).
+    System,
+}
+
+/// An alert for operators.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Alert {
+    /// Urgency.
+    pub severity: Severity,
+    /// Category.
+    pub kind: AlertKind,
+    /// Human-readable text with the figures.
+    pub message: String,
+    /// Symbol concerned, if any.
+    pub symbol: Option<Symbol>,
+    /// When it was raised.
+    pub at: Timestamp,
+}
+
+/// Why an order did not reach a confirmed state at the venue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum OrderFailure {
+    /// The venue refused it as a filter failure.
+    FilterFailure {
+        /// Which filter, when known.
+        failure: Option<FilterFailure>,
+        /// The venue's message.
+        venue_message: String,
+    },
+    /// Not enough balance.
+    InsufficientBalance {
+        /// The venue's message.
+        venue_message: String,
+    },
+    /// Rate limited; retry after the given number of seconds.
+    RateLimited {
+        /// Seconds to wait, when the venue said.
+        retry_after_secs: Option<u64>,
+    },
+    /// Authentication or signature problem.
+    Auth {
+        /// The venue's message.
+        venue_message: String,
+    },
+    /// Any other explicit refusal.
+    Rejected {
+        /// The venue's code.
+        venue_code: Option<i64>,
+        /// The venue's message.
+        venue_message: String,
+    },
+    /// Timeout, disconnect or 5xx: the order may or may not exist.
+    Unknown {
+        /// What happened.
+        detail: String,
+    },
+}
+
+/// Outcome of a scheduled job run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum JobOutcome {
+    /// Ran to completion.
+    Succeeded,
+    /// Failed with an error.
+    Failed {
+        /// The error text.
+        error: String,
+    },
+    /// Runs missed while the process was busy or down, coalesced into this one.
+    Coalesced {
+        /// How many scheduled runs were folded into this one.
+        missed: u32,
+    },
+}
+
+/// Everything the pipeline records in the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AuditEvent {
+    /// A strategy emitted a signal.
+    SignalGenerated {
+        /// The signal.
+        signal: Signal,
+    },
+    /// The trade gate approved an intent (after adjustments).
+    TradeApproved {
+        /// The approved intent.
+        intent: OrderIntent,
+        /// What the gate changed.
+        adjustments: Vec<Adjustment>,
+    },
+    /// The trade gate rejected an intent, with every failing reason.
+    TradeRejected {
+        /// The rejected intent.
+        intent: OrderIntent,
+        /// All failing checks, in check order.
+        reasons: Vec<RejectReason>,
+    },
+    /// The turnover governor blocked a decision.
+    TurnoverBlocked {
+        /// Symbol.
+        symbol: Symbol,
+        /// The signal that was blocked.
+        signal: Signal,
+        /// All failing rules.
+        reasons: Vec<BlockReason>,
+    },
+    /// An order was sent to the venue.
+    OrderSubmitted {
+        /// The order as sent.
+        order: Order,
+    },
+    /// An order (partly) filled.
+    OrderFilled {
+        /// The fill.
+        fill: Fill,
+    },
+    /// An order failed or its outcome is unknown.
+    OrderFailed {
+        /// Our id.
+        client_order_id: ClientOrderId,
+        /// Symbol.
+        symbol: Symbol,
+        /// Why.
+        failure: OrderFailure,
+    },
+    /// Capital-preservation level changed.
+    LevelChanged {
+        /// The transition with its figures.
+        change: LevelChange,
+    },
+    /// The kill switch became active.
+    KillSwitchActivated {
+        /// Which source.
+        source: KillSwitchSource,
+        /// When.
+        at: Timestamp,
+    },
+    /// The kill switch was cleared (stored source only; needs a reason).
+    KillSwitchDeactivated {
+        /// Who.
+        actor: Actor,
+        /// Why.
+        reason: String,
+        /// When.
+        at: Timestamp,
+    },
+    /// An alert was raised.
+    AlertRaised {
+        /// The alert.
+        alert: Alert,
+    },
+    /// A scheduled job ran.
+    JobRan {
+        /// Job name (e.g. `daily_health_report`).
+        job: String,
+        /// Scheduled time.
+        scheduled_for: Timestamp,
+        /// Start.
+        started_at: Timestamp,
+        /// End.
+        finished_at: Timestamp,
+        /// Outcome.
+        outcome: JobOutcome,
+    },
+}
+
+impl AuditEvent {
+    /// The stable type name (`signal_generated`, ...).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            AuditEvent::SignalGenerated { .. } => "signal_generated",
+            AuditEvent::TradeApproved { .. } => "trade_approved",
+            AuditEvent::TradeRejected { .. } => "trade_rejected",
+            AuditEvent::TurnoverBlocked { .. } => "turnover_blocked",
+            AuditEvent::OrderSubmitted { .. } => "order_submitted",
+            AuditEvent::OrderFilled { .. } => "order_filled",
+            AuditEvent::OrderFailed { .. } => "order_failed",
+            AuditEvent::LevelChanged { .. } => "level_changed",
+            AuditEvent::KillSwitchActivated { .. } => "kill_switch_activated",
+            AuditEvent::KillSwitchDeactivated { .. } => "kill_switch_deactivated",
+            AuditEvent::AlertRaised { .. } => "alert_raised",
+            AuditEvent::JobRan { .. } => "job_ran",
+        }
+    }
+
+    /// Canonical bytes for hashing: compact JSON with fields in declaration order.
+    pub fn canonical_json(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reasons::KillSwitchTrigger;
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn events_serialise_with_stable_type_names_and_round_trip() {
+        let at = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+        let events = vec![
+            AuditEvent::KillSwitchActivated {
+                source: KillSwitchSource::Stored {
+                    actor: Actor::Automatic {
+                        trigger: KillSwitchTrigger::DailyLossBreach,
+                    },
+                    reason: "daily loss 5.2% > 5%".into(),
+                },
+                at,
+            },
+            AuditEvent::KillSwitchDeactivated {
+                actor: Actor::Operator { name: "ana".into() },
+                reason: "reviewed".into(),
+                at,
+            },
+            AuditEvent::JobRan {
+                job: "heartbeat".into(),
+                scheduled_for: at,
+                started_at: at,
+                finished_at: at,
+                outcome: JobOutcome::Coalesced { missed: 2 },
+            },
+            AuditEvent::AlertRaised {
+                alert: Alert {
+                    severity: Severity::Critical,
+                    kind: AlertKind::InvariantViolation,
+                    message: "clamp".into(),
+                    symbol: None,
+                    at,
+                },
+            },
+        ];
+        for e in events {
+            let v = serde_json::to_value(&e).unwrap();
+            assert_eq!(v["type"], e.type_name());
+            let back: AuditEvent = serde_json::from_value(v).unwrap();
+            assert_eq!(back, e);
+            // Canonical form is stable: serialising twice gives identical bytes.
+            assert_eq!(e.canonical_json().unwrap(), back.canonical_json().unwrap());
+        }
+    }
+}

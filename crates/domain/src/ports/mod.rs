@@ -1,0 +1,20 @@
+//! Ports: the traits through which the core talks to the outside world.
+//!
+//! Each trait's documentation states the contract every implementation MUST keep;
+//! the shared conformance suites test exactly those sentences.
+
+mod account_rules;
+mod advisor;
+mod execution;
+mod market_data;
+mod notifier;
+mod store;
+mod strategy;
+
+pub use account_rules::{AccountContext, AccountRules, RuleVerdict};
+pub use advisor::{Advisor, AdvisorContext, AdvisorOutcome, Recommendation, RecommendedAction};
+pub use execution::{ExecutionVenue, SubmitOutcome, VenueError};
+pub use market_data::{FeedError, MarketDataFeed};
+pub use notifier::{NotifyError, Notifier};
+pub use store::{EventBatch, Store, StoreError};
+pub use strategy::Strategy;

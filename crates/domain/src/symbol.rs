@@ -1,0 +1,111 @@
+//! The canonical instrument identifier.
+//!
+//! Rampart names every instrument `BASE-QUOTE` in upper case (`BTC-USD`). Venue
+//! spellings (`BTCUSDT`, `btcusdt`) are mapped in the adapters, never here.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::DomainError;
+
+const MAX_PART_LEN: usize = 12;
+
+/// A validated instrument symbol in canonical `BASE-QUOTE` form, e.g. `BTC-USD`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Symbol(String);
+
+impl Symbol {
+    /// Parses a symbol; lower case is accepted and canonicalised to upper case.
+    ///
+    /// Both parts must be 2 to 12 ASCII letters or digits, separated by one `-`.
+    pub fn new(text: &str) -> Result<Self, DomainError> {
+        let malformed = |reason| DomainError::Malformed {
+            field: "symbol",
+            reason,
+            value: text.to_string(),
+        };
+        let (base, quote) = text
+            .split_once('-')
+            .ok_or_else(|| malformed("expected BASE-QUOTE, e.g. BTC-USD"))?;
+        for part in [base, quote] {
+            if part.len() < 2 || part.len() > MAX_PART_LEN {
+                return Err(malformed("each part must be 2 to 12 characters"));
+            }
+            if !part.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return Err(malformed("only ASCII letters and digits around one '-'"));
+            }
+        }
+        Ok(Self(text.to_ascii_uppercase()))
+    }
+
+    /// The canonical text, e.g. `BTC-USD`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The base asset, e.g. `BTC`.
+    pub fn base(&self) -> &str {
+        self.0.split_once('-').map_or("", |(b, _)| b)
+    }
+
+    /// The quote asset, e.g. `USD`.
+    pub fn quote(&self) -> &str {
+        self.0.split_once('-').map_or("", |(_, q)| q)
+    }
+}
+
+impl FromStr for Symbol {
+    type Err = DomainError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::new(s)
+    }
+}
+
+impl TryFrom<String> for Symbol {
+    type Error = DomainError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::new(&value)
+    }
+}
+
+impl From<Symbol> for String {
+    fn from(value: Symbol) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Display for Symbol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_canonical_and_canonicalises_case() {
+        let s = Symbol::new("btc-usd").unwrap();
+        assert_eq!(s.as_str(), "BTC-USD");
+        assert_eq!(s.base(), "BTC");
+        assert_eq!(s.quote(), "USD");
+    }
+
+    #[test]
+    fn rejects_venue_spellings_and_garbage() {
+        for bad in ["BTCUSDT", "BTC/USD", "B-USD", "BTC-", "-USD", "BTC-US D", "", "BTC-USD-X"] {
+            assert!(Symbol::new(bad).is_err(), "{bad} should be rejected");
+        }
+    }
+
+    #[test]
+    fn deserialises_through_validation() {
+        assert!(serde_json::from_str::<Symbol>("\"ETHUSDT\"").is_err());
+        let s: Symbol = serde_json::from_str("\"eth-usd\"").unwrap();
+        assert_eq!(s.to_string(), "ETH-USD");
+    }
+}
