@@ -333,7 +333,12 @@ impl Portfolio {
     /// Pipeline step 1: marks `symbol` to `price` at `now`, updating peak equity.
     pub fn mark(&mut self, symbol: &Symbol, price: Price, now: Timestamp) {
         self.advance_time(now);
-        self.marks.insert(symbol.clone(), price);
+        match self.marks.get_mut(symbol) {
+            Some(mark) => *mark = price,
+            None => {
+                self.marks.insert(symbol.clone(), price);
+            }
+        }
         self.update_peak();
     }
 

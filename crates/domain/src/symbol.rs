@@ -4,6 +4,7 @@
 //! spellings (`BTCUSDT`, `btcusdt`) are mapped in the adapters, never here.
 
 use std::fmt;
+use std::sync::Arc;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
@@ -13,9 +14,11 @@ use crate::error::DomainError;
 const MAX_PART_LEN: usize = 12;
 
 /// A validated instrument symbol in canonical `BASE-QUOTE` form, e.g. `BTC-USD`.
+///
+/// Cheap to clone (shared, immutable text).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct Symbol(String);
+pub struct Symbol(Arc<str>);
 
 impl Symbol {
     /// Parses a symbol; lower case is accepted and canonicalised to upper case.
@@ -38,7 +41,7 @@ impl Symbol {
                 return Err(malformed("only ASCII letters and digits around one '-'"));
             }
         }
-        Ok(Self(text.to_ascii_uppercase()))
+        Ok(Self(Arc::from(text.to_ascii_uppercase())))
     }
 
     /// The canonical text, e.g. `BTC-USD`.
@@ -73,7 +76,7 @@ impl TryFrom<String> for Symbol {
 
 impl From<Symbol> for String {
     fn from(value: Symbol) -> Self {
-        value.0
+        value.0.to_string()
     }
 }
 

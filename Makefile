@@ -1,0 +1,40 @@
+# Rampart developer commands. `make ci` is what CI runs (see .ci/run).
+SHELL := /bin/bash
+CARGO ?= cargo
+RAMPART_SHARED ?= $(abspath ../shared)
+export RAMPART_SHARED
+
+.PHONY: help test lint fmt ci bench run-dry backtest
+
+help:
+	@echo "make test     - run every test of the workspace (cargo test --workspace)"
+	@echo "make lint     - rustfmt check, clippy -D warnings, architecture checks"
+	@echo "make ci       - lint + test (what CI runs)"
+	@echo "make bench    - criterion benchmarks (not part of the tests)"
+	@echo "make run-dry  - dry-run of the runtime on the bundled data"
+	@echo "make backtest - backtest on the bundled data"
+
+test:
+	$(CARGO) test --workspace --all-targets
+	$(CARGO) test --workspace --doc
+
+fmt:
+	$(CARGO) fmt --all
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	bash scripts/lint.sh
+
+ci: lint test
+
+bench:
+	$(CARGO) bench --workspace
+
+run-dry:
+	@if [ -d bins/runtime ]; then $(CARGO) run -p runtime; \
+	else echo "the runtime binary is not built yet (issue: storage and runtime)" >&2; exit 2; fi
+
+backtest:
+	@if [ -d bins/backtest ]; then $(CARGO) run --release -p backtest -- --symbol BTC-USD; \
+	else echo "the backtest binary is not built yet (issue: engine and backtest)" >&2; exit 2; fi
