@@ -5,6 +5,7 @@ use thiserror::Error;
 
 use crate::events::OrderFailure;
 use crate::filters::InstrumentFilters;
+use crate::market::MarketEvent;
 use crate::order::{Approved, ClientOrderId, Fill, Order, OrderIntent};
 use crate::symbol::Symbol;
 
@@ -63,4 +64,13 @@ pub trait ExecutionVenue: Send + Sync {
     async fn fills(&self, id: &ClientOrderId) -> Result<Vec<Fill>, VenueError>;
     /// Current trading rules of a symbol.
     async fn filters(&self, symbol: &Symbol) -> Result<InstrumentFilters, VenueError>;
+
+    /// Shows a simulated venue the market (so it can fill at the next open or
+    /// when a limit is crossed) and returns the fills that caused. Real venues
+    /// report fills through their own streams and keep this default (no fills).
+    /// Synchronous and cheap when nothing is pending: it runs on every event.
+    fn observe_market(&self, event: &MarketEvent) -> Vec<Fill> {
+        let _ = event;
+        Vec::new()
+    }
 }
