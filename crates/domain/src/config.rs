@@ -19,7 +19,11 @@ pub struct ConfigViolation {
 
 impl ConfigViolation {
     /// Builds a violation.
-    pub fn new(key: impl Into<String>, expected: impl Into<String>, got: impl fmt::Display) -> Self {
+    pub fn new(
+        key: impl Into<String>,
+        expected: impl Into<String>,
+        got: impl fmt::Display,
+    ) -> Self {
         Self {
             key: key.into(),
             expected: expected.into(),
@@ -30,7 +34,11 @@ impl ConfigViolation {
 
 impl fmt::Display for ConfigViolation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} must be {}, got {}", self.key, self.expected, self.got)
+        write!(
+            f,
+            "{} must be {}, got {}",
+            self.key, self.expected, self.got
+        )
     }
 }
 

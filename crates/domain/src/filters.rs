@@ -15,7 +15,7 @@ use crate::money::{Money, Price, Qty};
 
 /// Trading rules of one instrument at one venue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, try_from = "RawFilters")]
 pub struct InstrumentFilters {
     /// Price increment (> 0).
     pub tick_size: Price,
@@ -30,6 +30,33 @@ pub struct InstrumentFilters {
     /// Largest accepted notional, when the venue has one.
     #[serde(default)]
     pub max_notional: Option<Money>,
+}
+
+/// Unvalidated filters as read from a file or a venue; converted through `validate`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFilters {
+    tick_size: Price,
+    step_size: Qty,
+    min_qty: Qty,
+    max_qty: Qty,
+    min_notional: Money,
+    #[serde(default)]
+    max_notional: Option<Money>,
+}
+
+impl TryFrom<RawFilters> for InstrumentFilters {
+    type Error = DomainError;
+    fn try_from(r: RawFilters) -> Result<Self, Self::Error> {
+        InstrumentFilters::new(
+            r.tick_size,
+            r.step_size,
+            r.min_qty,
+            r.max_qty,
+            r.min_notional,
+            r.max_notional,
+        )
+    }
 }
 
 /// Which filter an order fails, with the figures.
@@ -82,12 +109,14 @@ pub struct Conformed {
     pub qty: Qty,
 }
 
-fn floor_to(value: Decimal, step: Decimal) -> Decimal {
-    (value / step).floor() * step
+/// `value` rounded down to a multiple of `step`; `None` on a zero step or overflow.
+fn floor_to(value: Decimal, step: Decimal) -> Option<Decimal> {
+    value.checked_div(step)?.floor().checked_mul(step)
 }
 
-fn ceil_to(value: Decimal, step: Decimal) -> Decimal {
-    (value / step).ceil() * step
+/// `value` rounded up to a multiple of `step`; `None` on a zero step or overflow.
+fn ceil_to(value: Decimal, step: Decimal) -> Option<Decimal> {
+    value.checked_div(step)?.ceil().checked_mul(step)
 }
 
 impl InstrumentFilters {
@@ -115,7 +144,11 @@ impl InstrumentFilters {
     /// Checks internal consistency (step > 0, min <= max, min notional >= 0).
     pub fn validate(&self) -> Result<(), DomainError> {
         if self.step_size.is_zero() {
-            return Err(DomainError::out_of_range("step_size", "> 0", self.step_size));
+            return Err(DomainError::out_of_range(
+                "step_size",
+                "> 0",
+                self.step_size,
+            ));
         }
         if self.min_qty > self.max_qty {
             return Err(DomainError::Inconsistent {
@@ -124,7 +157,22 @@ impl InstrumentFilters {
             });
         }
         if self.min_notional.is_negative() {
-            return Err(DomainError::out_of_range("min_notional", ">= 0", self.min_notional));
+            return Err(DomainError::out_of_range(
+                "min_notional",
+                ">= 0",
+                self.min_notional,
+            ));
+        }
+        if let Some(max) = self.max_notional
+            && max < self.min_notional
+        {
+            return Err(DomainError::Inconsistent {
+                what: "instrument filters",
+                detail: format!(
+                    "max_notional {max} is below min_notional {}",
+                    self.min_notional
+                ),
+            });
         }
         Ok(())
     }
@@ -137,15 +185,19 @@ impl InstrumentFilters {
             Side::Buy => floor_to(price.value(), tick),
             Side::Sell => ceil_to(price.value(), tick),
         };
-        Price::new(rounded.normalize()).map_err(|_| FilterFailure::PriceBelowTick {
-            price,
-            tick: self.tick_size,
-        })
+        rounded
+            .and_then(|r| Price::new(r.normalize()).ok())
+            .ok_or(FilterFailure::PriceBelowTick {
+                price,
+                tick: self.tick_size,
+            })
     }
 
     /// Rounds a quantity down to the step size.
     pub fn round_qty(&self, qty: Qty) -> Qty {
-        Qty::new(floor_to(qty.value(), self.step_size.value()).normalize()).unwrap_or(Qty::ZERO)
+        floor_to(qty.value(), self.step_size.value())
+            .and_then(|q| Qty::new(q.normalize()).ok())
+            .unwrap_or(Qty::ZERO)
     }
 
     /// Rounds price and quantity, then validates what is left.
@@ -193,7 +245,13 @@ impl InstrumentFilters {
                 max: self.max_qty,
             });
         }
-        let notional = price * qty;
+        let Some(notional) = price.value().checked_mul(qty.value()).map(Money::new) else {
+            failures.push(FilterFailure::MaxQty {
+                qty,
+                max: self.max_qty,
+            });
+            return failures;
+        };
         if notional < self.min_notional {
             failures.push(FilterFailure::MinNotional {
                 notional,
@@ -211,8 +269,15 @@ impl InstrumentFilters {
     /// True when `price` is a multiple of the tick and `qty` a multiple of the step
     /// and every bound holds: what a venue would accept.
     pub fn accepts(&self, price: Price, qty: Qty, limit: bool) -> bool {
-        let on_tick = !limit || (price.value() % self.tick_size.value()).is_zero();
-        let on_step = (qty.value() % self.step_size.value()).is_zero();
+        let on_tick = !limit
+            || price
+                .value()
+                .checked_rem(self.tick_size.value())
+                .is_some_and(|r| r.is_zero());
+        let on_step = qty
+            .value()
+            .checked_rem(self.step_size.value())
+            .is_some_and(|r| r.is_zero());
         on_tick && on_step && self.check(price, qty).is_empty()
     }
 }
@@ -248,14 +313,22 @@ mod tests {
         let f = btc();
         let p = Price::new(dec!(20000.129)).unwrap();
         assert_eq!(f.round_price(p, Side::Buy).unwrap().value(), dec!(20000.12));
-        assert_eq!(f.round_price(p, Side::Sell).unwrap().value(), dec!(20000.13));
+        assert_eq!(
+            f.round_price(p, Side::Sell).unwrap().value(),
+            dec!(20000.13)
+        );
     }
 
     #[test]
     fn min_notional_failure_is_reported_with_figures() {
         let f = btc();
         let err = f
-            .conform(Side::Buy, None, Price::new(dec!(20000)).unwrap(), Qty::new(dec!(0.0002)).unwrap())
+            .conform(
+                Side::Buy,
+                None,
+                Price::new(dec!(20000)).unwrap(),
+                Qty::new(dec!(0.0002)).unwrap(),
+            )
             .unwrap_err();
         assert_eq!(
             err,
@@ -270,9 +343,36 @@ mod tests {
     fn qty_that_rounds_to_zero_fails_min_qty() {
         let f = btc();
         let err = f
-            .conform(Side::Buy, None, Price::new(dec!(20000)).unwrap(), Qty::new(dec!(0.000001)).unwrap())
+            .conform(
+                Side::Buy,
+                None,
+                Price::new(dec!(20000)).unwrap(),
+                Qty::new(dec!(0.000001)).unwrap(),
+            )
             .unwrap_err();
         assert!(matches!(err[0], FilterFailure::MinQty { .. }));
+    }
+
+    #[test]
+    fn deserialising_validates_the_filters() {
+        let bad = r#"{"tick_size":"0.01","step_size":"0","min_qty":"0","max_qty":"1","min_notional":"5"}"#;
+        assert!(serde_json::from_str::<InstrumentFilters>(bad).is_err());
+        let good = r#"{"tick_size":"0.01","step_size":"0.001","min_qty":"0.001","max_qty":"1","min_notional":"5"}"#;
+        assert_eq!(
+            serde_json::from_str::<InstrumentFilters>(good)
+                .unwrap()
+                .step_size
+                .value(),
+            dec!(0.001)
+        );
+    }
+
+    #[test]
+    fn huge_quantities_do_not_panic() {
+        let f = btc();
+        let q = Qty::new(Decimal::MAX).unwrap();
+        assert!(!f.check(Price::new(dec!(20000)).unwrap(), q).is_empty());
+        let _ = f.round_qty(q);
     }
 
     #[test]

@@ -4,35 +4,37 @@
 //! reader). Money, prices and quantities are `Decimal` newtypes; reasons are enums.
 //!
 //! Map:
-//! - [`money`]: `Price`, `Qty`, `Money`, `Ratio`
-//! - [`symbol`]: `Symbol` (canonical `BTC-USD`)
-//! - [`market`]: `Side`, `Candle`, `Trade`, `MarketEvent`
-//! - [`signal`]: `Confidence`, `Tier`, `TierThresholds`, `Signal`
-//! - [`order`]: `OrderIntent`, `Approved`, `Order`, `Fill`, `ClientOrderId`
-//! - [`filters`]: `InstrumentFilters` and rounding
-//! - [`portfolio`]: `Position`, `Portfolio`, `DayBoundary`
-//! - [`reasons`]: `RejectReason`, `BlockReason`, `PreservationLevel`, kill-switch sources
-//! - [`events`]: `AuditEvent`, `Alert`
-//! - [`clock`]: `Clock`, `SystemClock`, `SimClock`
-//! - [`ports`]: `MarketDataFeed`, `ExecutionVenue`, `Store`, `Notifier`, `AccountRules`, `Strategy`, `Advisor`
-//! - [`config`]: `ConfigViolation` shared by the guardrails' config sections
+//! - [`money`] — `Price`, `Qty`, `Money`, `Ratio`
+//! - [`symbol`] — `Symbol` (canonical `BTC-USD`)
+//! - [`market`] — `Side`, `Candle`, `Trade`, `MarketEvent`
+//! - [`signal`] — `Confidence`, `Tier`, `TierThresholds`, `Signal`
+//! - [`order`] — `OrderIntent`, `Approved`, `Order`, `Fill`, `ClientOrderId`
+//! - [`filters`] — `InstrumentFilters` and rounding
+//! - [`portfolio`] — `Position`, `Portfolio`, `DayBoundary`
+//! - [`reasons`] — `RejectReason`, `BlockReason`, `PreservationLevel`, kill-switch sources
+//! - [`events`] — `AuditEvent`, `Alert`
+//! - [`clock`] — `Clock`, `SystemClock`, `SimClock`
+//! - [`ports`] — `MarketDataFeed`, `ExecutionVenue`, `Store`, `Notifier`, `AccountRules`, `Strategy`, `Advisor`
+//! - [`config`] — `ConfigViolation` shared by the guardrails' config sections
 
 pub mod clock;
 pub mod config;
+pub mod costs;
 pub mod error;
 pub mod events;
 pub mod filters;
 pub mod market;
 pub mod money;
 pub mod order;
-pub mod ports;
 pub mod portfolio;
+pub mod ports;
 pub mod reasons;
 pub mod signal;
 pub mod symbol;
 
 pub use clock::{Clock, SimClock, SystemClock};
 pub use config::{ConfigViolation, Violations};
+pub use costs::CostModel;
 pub use error::DomainError;
 pub use events::{Alert, AlertKind, AuditEvent, JobOutcome, OrderFailure, Severity};
 pub use filters::{Conformed, FilterFailure, InstrumentFilters};
@@ -42,7 +44,9 @@ pub use order::{
     Adjustment, Approved, ClientOrderId, Fill, IntentKind, Order, OrderIntent, OrderStatus,
     OrderType,
 };
-pub use portfolio::{ClosedTrade, DayBoundary, Portfolio, PortfolioSnapshot, Position, PositionSide};
+pub use portfolio::{
+    ClosedTrade, DayBoundary, Portfolio, PortfolioSnapshot, Position, PositionSide,
+};
 pub use reasons::{
     Actor, BlockReason, KillSwitchSource, KillSwitchTrigger, LevelChange, LevelChangeCause,
     PreservationLevel, Readiness, RejectReason, TradingMode,

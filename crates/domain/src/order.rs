@@ -240,7 +240,10 @@ impl OrderStatus {
     pub fn is_terminal(self) -> bool {
         matches!(
             self,
-            OrderStatus::Filled | OrderStatus::Cancelled | OrderStatus::Rejected | OrderStatus::Expired
+            OrderStatus::Filled
+                | OrderStatus::Cancelled
+                | OrderStatus::Rejected
+                | OrderStatus::Expired
         )
     }
 }
@@ -307,7 +310,10 @@ mod tests {
         assert_eq!(a, b);
         assert!(a.as_str().len() <= 36, "{a}");
         assert!(ClientOrderId::new(a.as_str()).is_ok());
-        assert_ne!(a, ClientOrderId::derive("run-2024-abcdef123456", &sym, ts, 43));
+        assert_ne!(
+            a,
+            ClientOrderId::derive("run-2024-abcdef123456", &sym, ts, 43)
+        );
     }
 
     #[test]

@@ -32,7 +32,11 @@ impl DayBoundary {
         if minutes < 1440 {
             Ok(Self(minutes))
         } else {
-            Err(DomainError::out_of_range("day_boundary_minutes", "in [0, 1440)", minutes))
+            Err(DomainError::out_of_range(
+                "day_boundary_minutes",
+                "in [0, 1440)",
+                minutes,
+            ))
         }
     }
 
@@ -192,7 +196,11 @@ impl Portfolio {
     /// A flat portfolio holding `initial_capital` in cash.
     pub fn new(initial_capital: Money, day_boundary: DayBoundary) -> Result<Self, DomainError> {
         if initial_capital.value() <= Decimal::ZERO {
-            return Err(DomainError::out_of_range("initial_capital", "> 0", initial_capital));
+            return Err(DomainError::out_of_range(
+                "initial_capital",
+                "> 0",
+                initial_capital,
+            ));
         }
         Ok(Self {
             initial_capital,
@@ -476,7 +484,8 @@ mod tests {
     #[test]
     fn round_trip_realises_net_pnl_and_resets_position() {
         let mut p = pf();
-        p.apply_fill(&fill(Side::Buy, dec!(1), dec!(100), dec!(0.1), t(0, 0))).unwrap();
+        p.apply_fill(&fill(Side::Buy, dec!(1), dec!(100), dec!(0.1), t(0, 0)))
+            .unwrap();
         let closed = p
             .apply_fill(&fill(Side::Sell, dec!(1), dec!(110), dec!(0.11), t(1, 0)))
             .unwrap()
@@ -491,7 +500,8 @@ mod tests {
     #[test]
     fn marking_updates_unrealised_pnl_peak_and_drawdown() {
         let mut p = pf();
-        p.apply_fill(&fill(Side::Buy, dec!(10), dec!(100), dec!(0), t(0, 0))).unwrap();
+        p.apply_fill(&fill(Side::Buy, dec!(10), dec!(100), dec!(0), t(0, 0)))
+            .unwrap();
         p.mark(&sym(), Price::new(dec!(120)).unwrap(), t(0, 1));
         assert_eq!(p.unrealized_pnl(), Money::new(dec!(200)));
         assert_eq!(p.peak_equity(), Money::new(dec!(10200)));
@@ -504,7 +514,8 @@ mod tests {
     #[test]
     fn short_positions_profit_when_price_falls() {
         let mut p = pf();
-        p.apply_fill(&fill(Side::Sell, dec!(2), dec!(100), dec!(0), t(0, 0))).unwrap();
+        p.apply_fill(&fill(Side::Sell, dec!(2), dec!(100), dec!(0), t(0, 0)))
+            .unwrap();
         p.mark(&sym(), Price::new(dec!(90)).unwrap(), t(0, 1));
         assert_eq!(p.unrealized_pnl(), Money::new(dec!(20)));
         assert_eq!(p.equity(), Money::new(dec!(10020)));
@@ -513,7 +524,8 @@ mod tests {
     #[test]
     fn flipping_through_zero_opens_the_remainder_at_the_fill_price() {
         let mut p = pf();
-        p.apply_fill(&fill(Side::Buy, dec!(1), dec!(100), dec!(0), t(0, 0))).unwrap();
+        p.apply_fill(&fill(Side::Buy, dec!(1), dec!(100), dec!(0), t(0, 0)))
+            .unwrap();
         let closed = p
             .apply_fill(&fill(Side::Sell, dec!(3), dec!(90), dec!(0), t(0, 5)))
             .unwrap()
@@ -529,20 +541,26 @@ mod tests {
     fn loss_streak_counts_losses_and_a_win_resets_it() {
         let mut p = pf();
         for i in 0..3 {
-            p.apply_fill(&fill(Side::Buy, dec!(1), dec!(100), dec!(0), t(i, 0))).unwrap();
-            p.apply_fill(&fill(Side::Sell, dec!(1), dec!(99), dec!(0), t(i, 30))).unwrap();
+            p.apply_fill(&fill(Side::Buy, dec!(1), dec!(100), dec!(0), t(i, 0)))
+                .unwrap();
+            p.apply_fill(&fill(Side::Sell, dec!(1), dec!(99), dec!(0), t(i, 30)))
+                .unwrap();
         }
         assert_eq!(p.consecutive_losses(), 3);
         assert_eq!(p.last_loss_at(), Some(t(2, 30)));
-        p.apply_fill(&fill(Side::Buy, dec!(1), dec!(100), dec!(0), t(5, 0))).unwrap();
-        p.apply_fill(&fill(Side::Sell, dec!(1), dec!(101), dec!(0), t(5, 30))).unwrap();
+        p.apply_fill(&fill(Side::Buy, dec!(1), dec!(100), dec!(0), t(5, 0)))
+            .unwrap();
+        p.apply_fill(&fill(Side::Sell, dec!(1), dec!(101), dec!(0), t(5, 30)))
+            .unwrap();
         assert_eq!(p.consecutive_losses(), 0);
     }
 
     #[test]
     fn daily_pnl_resets_at_the_configured_boundary() {
-        let mut p = Portfolio::new(Money::new(dec!(10000)), DayBoundary::new(22 * 60).unwrap()).unwrap();
-        p.apply_fill(&fill(Side::Buy, dec!(10), dec!(100), dec!(0), t(10, 0))).unwrap();
+        let mut p =
+            Portfolio::new(Money::new(dec!(10000)), DayBoundary::new(22 * 60).unwrap()).unwrap();
+        p.apply_fill(&fill(Side::Buy, dec!(10), dec!(100), dec!(0), t(10, 0)))
+            .unwrap();
         p.mark(&sym(), Price::new(dec!(90)).unwrap(), t(21, 59));
         assert_eq!(p.daily_pnl(), Money::new(dec!(-100)));
         // 22:00 UTC starts a new trading day: it starts from the last equity of the old day.
@@ -554,8 +572,14 @@ mod tests {
     #[test]
     fn rejects_zero_qty_and_negative_fee_fills() {
         let mut p = pf();
-        assert!(p.apply_fill(&fill(Side::Buy, dec!(0), dec!(100), dec!(0), t(0, 0))).is_err());
-        assert!(p.apply_fill(&fill(Side::Buy, dec!(1), dec!(100), dec!(-1), t(0, 0))).is_err());
+        assert!(
+            p.apply_fill(&fill(Side::Buy, dec!(0), dec!(100), dec!(0), t(0, 0)))
+                .is_err()
+        );
+        assert!(
+            p.apply_fill(&fill(Side::Buy, dec!(1), dec!(100), dec!(-1), t(0, 0)))
+                .is_err()
+        );
         assert_eq!(p.cash(), Money::new(dec!(10000)));
     }
 

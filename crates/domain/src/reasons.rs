@@ -91,7 +91,10 @@ impl PreservationLevel {
 
     /// True for the levels that veto new entries.
     pub fn blocks_entries(self) -> bool {
-        matches!(self, PreservationLevel::Lockdown | PreservationLevel::Crisis)
+        matches!(
+            self,
+            PreservationLevel::Lockdown | PreservationLevel::Crisis
+        )
     }
 
     /// Stable lower-case name.
@@ -207,6 +210,19 @@ pub enum KillSwitchTrigger {
     AuditChainMismatch,
     /// Live mode started without a GO readiness verdict.
     LiveNotReady,
+}
+
+impl KillSwitchTrigger {
+    /// Stable snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KillSwitchTrigger::DailyLossBreach => "daily_loss_breach",
+            KillSwitchTrigger::AccountRuleBreach => "account_rule_breach",
+            KillSwitchTrigger::RepeatedExecutionFailures => "repeated_execution_failures",
+            KillSwitchTrigger::AuditChainMismatch => "audit_chain_mismatch",
+            KillSwitchTrigger::LiveNotReady => "live_not_ready",
+        }
+    }
 }
 
 /// Which of the three kill-switch sources is active.
@@ -436,7 +452,10 @@ mod tests {
 
     #[test]
     fn levels_step_down_one_at_a_time() {
-        assert_eq!(PreservationLevel::Crisis.step_down(), Some(PreservationLevel::Lockdown));
+        assert_eq!(
+            PreservationLevel::Crisis.step_down(),
+            Some(PreservationLevel::Lockdown)
+        );
         assert_eq!(PreservationLevel::Normal.step_down(), None);
         assert!(PreservationLevel::Lockdown.blocks_entries());
         assert!(!PreservationLevel::Defensive.blocks_entries());
@@ -445,7 +464,13 @@ mod tests {
 
     #[test]
     fn readiness_serialises_as_operators_write_it() {
-        assert_eq!(serde_json::to_string(&Readiness::NoGo).unwrap(), "\"NO_GO\"");
-        assert_eq!(serde_json::to_string(&TradingMode::DryRun).unwrap(), "\"dry-run\"");
+        assert_eq!(
+            serde_json::to_string(&Readiness::NoGo).unwrap(),
+            "\"NO_GO\""
+        );
+        assert_eq!(
+            serde_json::to_string(&TradingMode::DryRun).unwrap(),
+            "\"dry-run\""
+        );
     }
 }

@@ -4,8 +4,8 @@
 //! spellings (`BTCUSDT`, `btcusdt`) are mapped in the adapters, never here.
 
 use std::fmt;
-use std::sync::Arc;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -100,7 +100,16 @@ mod tests {
 
     #[test]
     fn rejects_venue_spellings_and_garbage() {
-        for bad in ["BTCUSDT", "BTC/USD", "B-USD", "BTC-", "-USD", "BTC-US D", "", "BTC-USD-X"] {
+        for bad in [
+            "BTCUSDT",
+            "BTC/USD",
+            "B-USD",
+            "BTC-",
+            "-USD",
+            "BTC-US D",
+            "",
+            "BTC-USD-X",
+        ] {
             assert!(Symbol::new(bad).is_err(), "{bad} should be rejected");
         }
     }

@@ -12,7 +12,7 @@ use crate::portfolio::PortfolioSnapshot;
 pub struct AccountContext<'a> {
     /// Portfolio figures now.
     pub portfolio: &'a PortfolioSnapshot,
-    /// Closed balance (cash plus realised P&L, excluding floating).
+    /// Closed balance: equity minus unrealised P&L (what the account holds with no floating P&L).
     pub balance: Money,
     /// Estimated fees and slippage of this intent's round trip.
     pub estimated_costs: Money,

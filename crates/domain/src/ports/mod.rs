@@ -15,6 +15,6 @@ pub use account_rules::{AccountContext, AccountRules, RuleVerdict};
 pub use advisor::{Advisor, AdvisorContext, AdvisorOutcome, Recommendation, RecommendedAction};
 pub use execution::{ExecutionVenue, SubmitOutcome, VenueError};
 pub use market_data::{FeedError, MarketDataFeed};
-pub use notifier::{NotifyError, Notifier};
+pub use notifier::{Notifier, NotifyError};
 pub use store::{EventBatch, Store, StoreError};
 pub use strategy::Strategy;

@@ -1,0 +1,493 @@
+//! The capital-preservation state machine (pipeline step 2), the final authority on
+//! new entries.
+//!
+//! Levels, least restrictive first: NORMAL, CAUTION, DEFENSIVE, LOCKDOWN, CRISIS.
+//! On each [`CapitalPreservation::update`]:
+//! 1. the loss-streak trigger is checked as an *edge*: it fires when the streak
+//!    reaches `lockdown_consecutive_losses` or grows while at or above it (a further
+//!    loss, e.g. closing a losing position during LOCKDOWN, fires it again);
+//! 2. if any trigger calls for a level above the current one, the machine jumps
+//!    straight to the most restrictive level called for (several levels at once if
+//!    need be) — see `escalation`;
+//! 3. otherwise it may step down exactly one level — see `recovery` for the rules
+//!    (minimum time in level, drawdown below threshold minus hysteresis, daily-loss
+//!    breach cleared, streak trigger served by the minimum time).
+//!
+//! So one update returns at most one [`LevelChange`], and a recovery change is always
+//! exactly one step. The only way to move the level by hand is
+//! [`CapitalPreservation::escalate`], which can only raise it.
+
+use std::collections::BTreeSet;
+
+use domain::{LevelChange, LevelChangeCause, PreservationLevel, Ratio, Tier, Timestamp};
+
+use crate::config::PreservationConfig;
+use crate::error::EscalationError;
+use crate::escalation;
+use crate::inputs::PreservationInputs;
+use crate::policy::LevelPolicy;
+use crate::recovery;
+use crate::state::PreservationState;
+
+/// The capital-preservation level state machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CapitalPreservation {
+    config: PreservationConfig,
+    state: PreservationState,
+}
+
+impl CapitalPreservation {
+    /// A machine in NORMAL since `now`. `config` should have passed `validate()`.
+    pub fn new(config: PreservationConfig, now: Timestamp) -> Self {
+        Self {
+            config,
+            state: PreservationState::initial(now),
+        }
+    }
+
+    /// A machine resuming from persisted `state` (after a restart).
+    pub fn from_state(config: PreservationConfig, state: PreservationState) -> Self {
+        Self { config, state }
+    }
+
+    /// The state to persist.
+    pub fn state(&self) -> &PreservationState {
+        &self.state
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &PreservationConfig {
+        &self.config
+    }
+
+    /// The current level.
+    pub fn level(&self) -> PreservationLevel {
+        self.state.level()
+    }
+
+    /// Whole minutes spent in the current level at `now` (negative if `now` is earlier).
+    pub fn minutes_in_level(&self, now: Timestamp) -> i64 {
+        now.signed_duration_since(self.state.entered_at())
+            .num_minutes()
+    }
+
+    /// Feeds the latest figures; returns the transition, if one happened.
+    ///
+    /// Escalation may jump several levels; recovery is never more than one step.
+    pub fn update(&mut self, inputs: &PreservationInputs) -> Option<LevelChange> {
+        let current = self.state.level();
+        let streak_fired = self.state.observe_streak(
+            inputs.consecutive_losses,
+            self.config.lockdown_consecutive_losses,
+            inputs.now,
+        );
+        if let Some(e) = escalation::indicated(&self.config, inputs, streak_fired)
+            && e.level > current
+        {
+            return Some(self.transition(e.level, e.cause, inputs));
+        }
+        let (to, cause) = recovery::step_down(&self.config, &self.state, inputs)?;
+        Some(self.transition(to, cause, inputs))
+    }
+
+    /// Raises the level to `to` by hand or from an automatic trigger outside this
+    /// crate, with a note saying why. Never lowers it: `to` must be above the
+    /// current level. The time-in-level clock restarts.
+    pub fn escalate(
+        &mut self,
+        to: PreservationLevel,
+        note: &str,
+        inputs: &PreservationInputs,
+    ) -> Result<LevelChange, EscalationError> {
+        let current = self.state.level();
+        if to <= current {
+            return Err(EscalationError::NotHigher {
+                current,
+                requested: to,
+            });
+        }
+        let note = note.trim();
+        if note.is_empty() {
+            return Err(EscalationError::MissingNote);
+        }
+        let cause = LevelChangeCause::ManualEscalation {
+            note: note.to_string(),
+        };
+        Ok(self.transition(to, cause, inputs))
+    }
+
+    /// The policy of the current level.
+    pub fn policy(&self) -> LevelPolicy {
+        self.config.policy(self.state.level())
+    }
+
+    /// Factor for the base position size: in `[0, 1]`, 0 when entries are blocked.
+    pub fn size_multiplier(&self) -> Ratio {
+        self.policy().size_multiplier
+    }
+
+    /// Tiers that may open positions at the current level (empty when entries are blocked).
+    pub fn allowed_tiers(&self) -> BTreeSet<Tier> {
+        self.policy().allowed_tiers
+    }
+
+    /// True when a signal of `tier` may open a position at the current level.
+    pub fn allows_tier(&self, tier: Tier) -> bool {
+        self.policy().allows_tier(tier)
+    }
+
+    /// True in LOCKDOWN and CRISIS: new entries are vetoed, exits stay allowed.
+    pub fn blocks_entries(&self) -> bool {
+        self.state.level().blocks_entries()
+    }
+
+    /// True in CRISIS when `flatten_on_crisis` is set: the engine should close everything.
+    pub fn should_flatten(&self) -> bool {
+        self.policy().flatten
+    }
+
+    fn transition(
+        &mut self,
+        to: PreservationLevel,
+        cause: LevelChangeCause,
+        inputs: &PreservationInputs,
+    ) -> LevelChange {
+        let change = LevelChange {
+            from: self.state.level(),
+            to,
+            cause,
+            equity: inputs.equity,
+            drawdown: inputs.drawdown,
+            consecutive_losses: inputs.consecutive_losses,
+            at: inputs.now,
+        };
+        self.state.enter(&change);
+        change
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{at, inputs, t0};
+    use PreservationLevel::{Caution, Crisis, Defensive, Lockdown, Normal};
+    use domain::Money;
+    use rust_decimal::Decimal;
+    use rust_decimal_macros::dec;
+
+    fn machine() -> CapitalPreservation {
+        CapitalPreservation::new(PreservationConfig::default(), t0())
+    }
+
+    /// Drives the machine to `level` by drawdown at minute 0.
+    fn machine_at(dd: Decimal) -> CapitalPreservation {
+        let mut m = machine();
+        m.update(&inputs(dd, dec!(0), 0, 0));
+        m
+    }
+
+    #[test]
+    fn starts_in_normal_with_full_size() {
+        let m = machine();
+        assert_eq!(m.level(), Normal);
+        assert_eq!(m.size_multiplier(), Ratio::ONE);
+        assert!(!m.blocks_entries());
+        assert!(m.state().last_change().is_none());
+    }
+
+    #[test]
+    fn escalates_to_caution_at_three_percent_drawdown_with_figures() {
+        let mut m = machine();
+        assert_eq!(m.update(&inputs(dec!(2.9), dec!(0), 0, 1)), None);
+        let change = m.update(&inputs(dec!(3), dec!(-1), 1, 2)).unwrap();
+        assert_eq!(change.from, Normal);
+        assert_eq!(change.to, Caution);
+        assert_eq!(
+            change.cause,
+            LevelChangeCause::DrawdownThreshold {
+                drawdown: Ratio::from_pct(dec!(3)),
+                threshold: Ratio::from_pct(dec!(3)),
+            }
+        );
+        assert_eq!(change.equity, Money::new(dec!(10000)));
+        assert_eq!(change.drawdown, Ratio::from_pct(dec!(3)));
+        assert_eq!(change.consecutive_losses, 1);
+        assert_eq!(change.at, at(2));
+        assert_eq!(m.size_multiplier(), Ratio::from_fraction(dec!(0.5)));
+        assert_eq!(m.state().last_change(), Some(&change));
+    }
+
+    #[test]
+    fn escalates_through_each_drawdown_threshold() {
+        let mut m = machine();
+        for (minute, dd, level) in [
+            (1, dec!(3.5), Caution),
+            (2, dec!(5), Defensive),
+            (3, dec!(8.2), Lockdown),
+            (4, dec!(12), Crisis),
+        ] {
+            let change = m.update(&inputs(dd, dec!(0), 0, minute)).unwrap();
+            assert_eq!(change.to, level);
+            assert!(matches!(
+                change.cause,
+                LevelChangeCause::DrawdownThreshold { .. }
+            ));
+        }
+        assert!(m.blocks_entries());
+    }
+
+    #[test]
+    fn jumps_several_levels_at_once() {
+        let mut m = machine();
+        let change = m.update(&inputs(dec!(9), dec!(-2), 0, 5)).unwrap();
+        assert_eq!((change.from, change.to), (Normal, Lockdown));
+        assert_eq!(
+            change.cause,
+            LevelChangeCause::DrawdownThreshold {
+                drawdown: Ratio::from_pct(dec!(9)),
+                threshold: Ratio::from_pct(dec!(8)),
+            }
+        );
+        assert_eq!(m.size_multiplier(), Ratio::ZERO);
+    }
+
+    #[test]
+    fn four_consecutive_losses_force_lockdown() {
+        let mut m = machine();
+        assert_eq!(m.update(&inputs(dec!(1), dec!(-1), 3, 1)), None);
+        let change = m.update(&inputs(dec!(1.5), dec!(-1.5), 4, 2)).unwrap();
+        assert_eq!(change.to, Lockdown);
+        assert_eq!(
+            change.cause,
+            LevelChangeCause::ConsecutiveLosses {
+                count: 4,
+                threshold: 4
+            }
+        );
+        assert!(m.blocks_entries());
+        assert!(!m.allows_tier(Tier::High));
+    }
+
+    #[test]
+    fn daily_loss_breach_forces_crisis() {
+        let mut m = machine_at(dec!(3.5));
+        assert_eq!(m.level(), Caution);
+        let change = m.update(&inputs(dec!(5.5), dec!(-5), 2, 3)).unwrap();
+        assert_eq!((change.from, change.to), (Caution, Crisis));
+        assert_eq!(
+            change.cause,
+            LevelChangeCause::DailyLossBreach {
+                daily_pnl: Ratio::from_pct(dec!(-5)),
+                limit: Ratio::from_pct(dec!(5)),
+            }
+        );
+        assert!(!m.should_flatten(), "flatten_on_crisis is off by default");
+    }
+
+    #[test]
+    fn crisis_flattens_when_configured() {
+        let config = PreservationConfig {
+            flatten_on_crisis: true,
+            ..PreservationConfig::default()
+        };
+        let mut m = CapitalPreservation::new(config, t0());
+        m.update(&inputs(dec!(13), dec!(0), 0, 1));
+        assert_eq!(m.level(), Crisis);
+        assert!(m.should_flatten());
+    }
+
+    #[test]
+    fn does_not_recover_before_the_minimum_time_in_level() {
+        let mut m = machine_at(dec!(3.5));
+        assert_eq!(m.update(&inputs(dec!(0), dec!(0), 0, 59)), None);
+        assert_eq!(m.level(), Caution);
+    }
+
+    #[test]
+    fn recovers_at_exactly_the_minimum_time_in_level() {
+        let mut m = machine_at(dec!(3.5));
+        let change = m.update(&inputs(dec!(1), dec!(0), 0, 60)).unwrap();
+        assert_eq!((change.from, change.to), (Caution, Normal));
+        assert_eq!(
+            change.cause,
+            LevelChangeCause::Recovery {
+                drawdown: Ratio::from_pct(dec!(1)),
+                below: Ratio::from_pct(dec!(2)),
+                minutes_in_level: 60,
+            }
+        );
+    }
+
+    #[test]
+    fn drawdown_exactly_at_threshold_minus_hysteresis_does_not_recover() {
+        let mut m = machine_at(dec!(5.5));
+        assert_eq!(m.level(), Defensive);
+        // Defensive threshold 5% - 1 point hysteresis = 4%: 4% holds, 3.99% recovers.
+        assert_eq!(m.update(&inputs(dec!(4), dec!(0), 0, 120)), None);
+        let change = m.update(&inputs(dec!(3.99), dec!(0), 0, 121)).unwrap();
+        assert_eq!((change.from, change.to), (Defensive, Caution));
+    }
+
+    #[test]
+    fn recovery_steps_one_level_at_a_time_and_restarts_the_clock() {
+        let mut m = machine_at(dec!(13));
+        assert_eq!(m.level(), Crisis);
+        let mut steps = Vec::new();
+        // Drawdown fully recovered; poll every 10 minutes for 5 hours.
+        for minute in (10..=300).step_by(10) {
+            if let Some(change) = m.update(&inputs(dec!(0), dec!(0), 0, minute)) {
+                steps.push((change.from, change.to, minute));
+            }
+        }
+        assert_eq!(
+            steps,
+            vec![
+                (Crisis, Lockdown, 60),
+                (Lockdown, Defensive, 120),
+                (Defensive, Caution, 180),
+                (Caution, Normal, 240),
+            ]
+        );
+    }
+
+    #[test]
+    fn recovery_stops_where_drawdown_still_calls_for_a_level() {
+        let mut m = machine_at(dec!(9));
+        assert_eq!(m.level(), Lockdown);
+        // 4.5% is below 8 - 1, so LOCKDOWN steps down; it is not below 5 - 1, so DEFENSIVE holds.
+        assert_eq!(
+            m.update(&inputs(dec!(4.5), dec!(0), 0, 60)).map(|c| c.to),
+            Some(Defensive)
+        );
+        assert_eq!(m.update(&inputs(dec!(4.5), dec!(0), 0, 500)), None);
+        assert_eq!(m.level(), Defensive);
+    }
+
+    #[test]
+    fn streak_triggered_lockdown_recovers_after_minimum_time_without_a_win() {
+        let mut m = machine();
+        m.update(&inputs(dec!(2), dec!(-2), 4, 0));
+        assert_eq!(m.level(), Lockdown);
+        // The streak stays at 4 (no trades in LOCKDOWN); that must not hold the level forever.
+        assert_eq!(m.update(&inputs(dec!(2), dec!(0), 4, 59)), None);
+        let change = m.update(&inputs(dec!(2), dec!(0), 4, 60)).unwrap();
+        assert_eq!((change.from, change.to), (Lockdown, Defensive));
+        // And an unchanged streak does not fire again.
+        assert_eq!(m.update(&inputs(dec!(2), dec!(0), 4, 61)), None);
+    }
+
+    #[test]
+    fn a_further_loss_in_lockdown_restarts_the_streak_wait() {
+        let mut m = machine();
+        m.update(&inputs(dec!(2), dec!(0), 4, 0));
+        // Closing a losing position at minute 30 makes it 5 in a row.
+        assert_eq!(m.update(&inputs(dec!(2), dec!(0), 5, 30)), None);
+        assert_eq!(m.update(&inputs(dec!(2), dec!(0), 5, 60)), None);
+        assert_eq!(m.update(&inputs(dec!(2), dec!(0), 5, 89)), None);
+        assert_eq!(
+            m.update(&inputs(dec!(2), dec!(0), 5, 90)).map(|c| c.to),
+            Some(Defensive)
+        );
+    }
+
+    #[test]
+    fn a_new_loss_after_recovery_at_or_above_the_trigger_locks_down_again() {
+        let mut m = machine();
+        m.update(&inputs(dec!(2), dec!(0), 4, 0));
+        m.update(&inputs(dec!(2), dec!(0), 4, 60));
+        assert_eq!(m.level(), Defensive);
+        let change = m.update(&inputs(dec!(2.2), dec!(0), 5, 70)).unwrap();
+        assert_eq!((change.from, change.to), (Defensive, Lockdown));
+    }
+
+    #[test]
+    fn daily_loss_crisis_holds_within_hysteresis_and_clears_after_the_day_rolls() {
+        let mut m = machine();
+        m.update(&inputs(dec!(6), dec!(-6), 0, 0));
+        assert_eq!(m.level(), Crisis);
+        // Still the same day: -4% is not above -(5 - 1)%.
+        assert_eq!(m.update(&inputs(dec!(4), dec!(-4), 0, 120)), None);
+        // 09:00 UTC + 15 h = 00:00 of the next UTC day; daily P&L restarts at 0.
+        let change = m.update(&inputs(dec!(4), dec!(0), 0, 15 * 60)).unwrap();
+        assert_eq!((change.from, change.to), (Crisis, Lockdown));
+        assert!(matches!(change.cause, LevelChangeCause::Recovery { .. }));
+    }
+
+    #[test]
+    fn daily_loss_just_above_the_cleared_band_allows_recovery() {
+        let mut m = machine();
+        m.update(&inputs(dec!(6), dec!(-5.2), 0, 0));
+        let change = m.update(&inputs(dec!(4), dec!(-3.99), 0, 60)).unwrap();
+        assert_eq!(change.to, Lockdown);
+    }
+
+    #[test]
+    fn manual_escalation_only_raises_and_needs_a_note() {
+        let mut m = machine_at(dec!(5.5));
+        assert_eq!(m.level(), Defensive);
+        let i = inputs(dec!(5.5), dec!(0), 0, 10);
+        assert_eq!(
+            m.escalate(Caution, "ops", &i),
+            Err(EscalationError::NotHigher {
+                current: Defensive,
+                requested: Caution
+            })
+        );
+        assert_eq!(
+            m.escalate(Defensive, "ops", &i),
+            Err(EscalationError::NotHigher {
+                current: Defensive,
+                requested: Defensive
+            })
+        );
+        assert_eq!(
+            m.escalate(Crisis, "  ", &i),
+            Err(EscalationError::MissingNote)
+        );
+        let change = m.escalate(Crisis, "exchange incident", &i).unwrap();
+        assert_eq!((change.from, change.to), (Defensive, Crisis));
+        assert_eq!(
+            change.cause,
+            LevelChangeCause::ManualEscalation {
+                note: "exchange incident".into()
+            }
+        );
+        // The clock restarted at the escalation.
+        assert_eq!(m.update(&inputs(dec!(0), dec!(0), 0, 69)), None);
+        assert_eq!(
+            m.update(&inputs(dec!(0), dec!(0), 0, 70)).map(|c| c.to),
+            Some(Lockdown)
+        );
+    }
+
+    #[test]
+    fn a_clock_going_backwards_never_recovers() {
+        let mut m = machine_at(dec!(3.5));
+        assert_eq!(m.update(&inputs(dec!(0), dec!(0), 0, -600)), None);
+        assert_eq!(m.minutes_in_level(at(-600)), -600);
+        assert_eq!(m.level(), Caution);
+    }
+
+    #[test]
+    fn state_round_trips_through_json_and_resumes() {
+        let mut m = machine();
+        m.update(&inputs(dec!(2), dec!(-1), 4, 0));
+        m.update(&inputs(dec!(2), dec!(-1), 5, 20));
+        let json = serde_json::to_string(m.state()).unwrap();
+        let back: PreservationState = serde_json::from_str(&json).unwrap();
+        assert_eq!(&back, m.state());
+        assert_eq!(back.level(), Lockdown);
+        assert_eq!(back.last_consecutive_losses(), 5);
+        assert_eq!(back.streak_triggered_at(), Some(at(20)));
+
+        let mut resumed = CapitalPreservation::from_state(PreservationConfig::default(), back);
+        assert_eq!(resumed.level(), Lockdown);
+        assert_eq!(resumed.update(&inputs(dec!(2), dec!(0), 5, 79)), None);
+        assert_eq!(
+            resumed
+                .update(&inputs(dec!(2), dec!(0), 5, 80))
+                .map(|c| c.to),
+            Some(Defensive)
+        );
+    }
+}
