@@ -340,6 +340,12 @@ pub enum RejectReason {
         /// The symbol.
         symbol: Symbol,
     },
+    /// An earlier order on this symbol has an unknown outcome (timeout, 5xx);
+    /// no new exposure until the venue has been asked what became of it.
+    UnresolvedOrder {
+        /// The order whose outcome is unknown.
+        client_order_id: crate::order::ClientOrderId,
+    },
     /// Too many orders in the last minute.
     OrderRateLimit {
         /// Orders approved in the window.
@@ -367,6 +373,7 @@ impl RejectReason {
             RejectReason::AccountRule { .. } => "account_rule",
             RejectReason::ExchangeFilter { .. } => "exchange_filter",
             RejectReason::FiltersUnknown { .. } => "filters_unknown",
+            RejectReason::UnresolvedOrder { .. } => "unresolved_order",
             RejectReason::OrderRateLimit { .. } => "order_rate_limit",
         }
     }
