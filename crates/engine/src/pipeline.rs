@@ -1,0 +1,872 @@
+//! The pipeline of ARCHITECTURE.md section 2, one code path for every mode.
+//!
+//! For each market event: venue-side fills (a simulated venue fills at the next
+//! open), mark to market, capital preservation, strategies, sizing, turnover
+//! governor, trade gate, write-ahead order, submit, fills; then due jobs; then
+//! everything the event produced is appended to the store as one batch and
+//! alerts go to the notifier. The engine never reads the wall clock (time comes
+//! from the `Clock` port) and never touches a file or the network itself.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use capital_preservation::{CapitalPreservation, PreservationInputs};
+use domain::ports::{EventBatch, ExecutionVenue, Notifier, Store, Strategy, SubmitOutcome};
+use domain::{
+    Actor, Alert, AlertKind, AuditEvent, ClientOrderId, Clock, ClosedTrade, Fill,
+    InstrumentFilters, IntentKind, JobOutcome, KillSwitchTrigger, MarketEvent, Order, OrderFailure,
+    OrderIntent, OrderStatus, OrderType, Portfolio, Price, Ratio, Readiness, RejectReason,
+    Severity, Signal, Symbol, Tier, Timestamp,
+};
+use risk_gate::{
+    Decision, KillSwitch, KillSwitchError, KillSwitchInputs, PreservationView, RiskConfig,
+    RiskContext, TierSet, TradeGate,
+};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use turnover_governor::{TurnoverGovernor, TurnoverRequest, TurnoverState};
+
+use crate::error::EngineError;
+use crate::scheduler::{DEFAULT_JOBS, DueJob, Scheduler};
+use crate::settings::{EngineSettings, Guardrails};
+use crate::summary::{SessionSummary, Transition};
+
+/// Consecutive venue refusals that trip the kill switch.
+const MAX_CONSECUTIVE_EXECUTION_FAILURES: u32 = 5;
+
+/// Everything needed to resume after a restart.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EngineState {
+    /// Cash, positions, P&L, peaks, loss streak.
+    pub portfolio: Portfolio,
+    /// Capital-preservation level and its history.
+    pub preservation: capital_preservation::PreservationState,
+    /// Turnover counters and block-rate window.
+    pub turnover: TurnoverState,
+    /// Stored kill-switch flag.
+    pub kill_switch: KillSwitch,
+    /// Order sequence number (for deterministic client order ids).
+    pub seq: u64,
+}
+
+/// The pipeline, generic over the three ports it calls on every event.
+pub struct Engine<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> {
+    settings: EngineSettings,
+    venue: Arc<V>,
+    store: Arc<S>,
+    clock: Arc<C>,
+    notifier: Option<Arc<dyn Notifier>>,
+    portfolio: Portfolio,
+    preservation: CapitalPreservation,
+    governor: TurnoverGovernor,
+    gate: TradeGate,
+    kill_switch: KillSwitch,
+    kill_inputs: KillSwitchInputs,
+    readiness: Readiness,
+    account_rules: Option<Arc<dyn domain::ports::AccountRules>>,
+    strategies: BTreeMap<Symbol, Vec<Box<dyn Strategy>>>,
+    filters: BTreeMap<Symbol, InstrumentFilters>,
+    last_data: BTreeMap<Symbol, Timestamp>,
+    working: BTreeMap<ClientOrderId, Order>,
+    unresolved: BTreeMap<Symbol, ClientOrderId>,
+    applied_fills: HashSet<(ClientOrderId, String)>,
+    execution_failures: u32,
+    seq: u64,
+    scheduler: Scheduler,
+    events: Vec<AuditEvent>,
+    closed: Vec<ClosedTrade>,
+    signals: Vec<Signal>,
+    summary: SessionSummary,
+    last_heartbeat: Option<Timestamp>,
+}
+
+impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V, S, C> {
+    /// Builds an engine; validates the settings and registers the built-in jobs.
+    pub fn new(
+        settings: EngineSettings,
+        strategies: BTreeMap<Symbol, Vec<Box<dyn Strategy>>>,
+        venue: Arc<V>,
+        store: Arc<S>,
+        clock: Arc<C>,
+    ) -> Result<Self, EngineError> {
+        let violations = settings.validate();
+        if !violations.is_empty() {
+            return Err(EngineError::Invalid(violations));
+        }
+        let now = clock.now();
+        let risk = match settings.guardrails {
+            Guardrails::On => settings.risk.clone(),
+            Guardrails::Off => permissive_risk(&settings.risk, strategies.keys()),
+        };
+        let gate = TradeGate::new(risk).map_err(|e| {
+            EngineError::Invalid(vec![domain::ConfigViolation::new("risk", "valid", e)])
+        })?;
+        let portfolio = Portfolio::new(settings.initial_capital, settings.day_boundary)?;
+        let mut scheduler = Scheduler::new();
+        for (name, expr) in DEFAULT_JOBS {
+            if matches!(name, "heartbeat" | "daily_summary") {
+                scheduler.register(name, expr, now)?;
+            }
+        }
+        let summary = SessionSummary {
+            start_equity: settings.initial_capital,
+            end_equity: settings.initial_capital,
+            ..SessionSummary::default()
+        };
+        Ok(Self {
+            preservation: CapitalPreservation::new(settings.preservation.clone(), now),
+            governor: TurnoverGovernor::new(settings.turnover.clone()),
+            gate,
+            portfolio,
+            settings,
+            venue,
+            store,
+            clock,
+            notifier: None,
+            kill_switch: KillSwitch::default(),
+            kill_inputs: KillSwitchInputs::NONE,
+            readiness: Readiness::NoGo,
+            account_rules: None,
+            strategies,
+            filters: BTreeMap::new(),
+            last_data: BTreeMap::new(),
+            working: BTreeMap::new(),
+            unresolved: BTreeMap::new(),
+            applied_fills: HashSet::new(),
+            execution_failures: 0,
+            seq: 0,
+            scheduler,
+            events: Vec::new(),
+            closed: Vec::new(),
+            signals: Vec::new(),
+            summary,
+            last_heartbeat: None,
+        })
+    }
+
+    /// Sends alerts to `notifier` as well as to the audit trail.
+    pub fn with_notifier(mut self, notifier: Arc<dyn Notifier>) -> Self {
+        self.notifier = Some(notifier);
+        self
+    }
+
+    /// Checks intents against account rules (e.g. FTMO) as gate check 11.
+    pub fn with_account_rules(mut self, rules: Arc<dyn domain::ports::AccountRules>) -> Self {
+        self.account_rules = Some(rules);
+        self
+    }
+
+    /// Restores state saved by [`Engine::state`] (after a restart).
+    pub fn restore(&mut self, state: EngineState) {
+        self.portfolio = state.portfolio;
+        self.preservation =
+            CapitalPreservation::from_state(self.settings.preservation.clone(), state.preservation);
+        self.governor =
+            TurnoverGovernor::from_state(self.settings.turnover.clone(), state.turnover);
+        self.kill_switch = state.kill_switch;
+        self.seq = state.seq;
+        self.summary.start_equity = self.portfolio.equity();
+    }
+
+    /// The state needed to resume.
+    pub fn state(&self) -> EngineState {
+        EngineState {
+            portfolio: self.portfolio.clone(),
+            preservation: self.preservation.state().clone(),
+            turnover: self.governor.state().clone(),
+            kill_switch: self.kill_switch.clone(),
+            seq: self.seq,
+        }
+    }
+
+    /// Asks the venue for the trading rules of every traded symbol.
+    pub async fn load_filters(&mut self) -> Result<(), domain::ports::VenueError> {
+        let symbols: Vec<Symbol> = self.strategies.keys().cloned().collect();
+        for symbol in symbols {
+            let f = self.venue.filters(&symbol).await?;
+            self.filters.insert(symbol, f);
+        }
+        Ok(())
+    }
+
+    /// Sets the trading rules of one symbol (e.g. after a refresh).
+    pub fn set_filters(&mut self, symbol: Symbol, filters: InstrumentFilters) {
+        self.filters.insert(symbol, filters);
+    }
+
+    /// The file and environment kill-switch sources, as read by the runtime.
+    pub fn set_kill_switch_inputs(&mut self, inputs: KillSwitchInputs) {
+        self.kill_inputs = inputs;
+    }
+
+    /// The current readiness verdict (gate check 2 in live mode).
+    pub fn set_readiness(&mut self, readiness: Readiness) {
+        self.readiness = readiness;
+    }
+
+    /// Sets the stored kill-switch flag and records it at once.
+    pub async fn kill_switch_on(
+        &mut self,
+        actor: Actor,
+        reason: &str,
+    ) -> Result<bool, EngineError> {
+        let now = self.clock.now();
+        match self.kill_switch.activate(actor, reason, now) {
+            Ok(Some(event)) => {
+                self.events.clear();
+                self.events.push(event);
+                self.raise(
+                    Severity::Critical,
+                    AlertKind::KillSwitch,
+                    None,
+                    format!("kill switch activated: {reason}"),
+                    now,
+                );
+                self.persist(&format!("kill_switch_on:{}", now.timestamp_micros()), now)
+                    .await?;
+                Ok(true)
+            }
+            Ok(None) => Ok(false),
+            Err(e) => Err(kill_switch_error(e)),
+        }
+    }
+
+    /// Clears the stored kill-switch flag (reason required) and records it at once.
+    pub async fn kill_switch_off(&mut self, actor: Actor, reason: &str) -> Result<(), EngineError> {
+        let now = self.clock.now();
+        let event = self
+            .kill_switch
+            .deactivate(actor, reason, now)
+            .map_err(kill_switch_error)?;
+        self.events.clear();
+        self.events.push(event);
+        self.raise(
+            Severity::Warning,
+            AlertKind::KillSwitch,
+            None,
+            format!("kill switch deactivated: {reason}"),
+            now,
+        );
+        self.persist(&format!("kill_switch_off:{}", now.timestamp_micros()), now)
+            .await
+    }
+
+    /// The portfolio.
+    pub fn portfolio(&self) -> &Portfolio {
+        &self.portfolio
+    }
+    /// The capital-preservation state machine.
+    pub fn preservation(&self) -> &CapitalPreservation {
+        &self.preservation
+    }
+    /// The turnover governor.
+    pub fn governor(&self) -> &TurnoverGovernor {
+        &self.governor
+    }
+    /// The stored kill-switch flag.
+    pub fn kill_switch(&self) -> &KillSwitch {
+        &self.kill_switch
+    }
+    /// True when any kill-switch source is active.
+    pub fn kill_switch_active(&self) -> bool {
+        self.kill_switch.is_active(&self.kill_inputs)
+    }
+    /// Counters of this session.
+    pub fn summary(&self) -> &SessionSummary {
+        &self.summary
+    }
+    /// Audit events produced by the last call to [`Engine::on_event`].
+    pub fn last_events(&self) -> &[AuditEvent] {
+        &self.events
+    }
+    /// Round trips closed by the last call to [`Engine::on_event`].
+    pub fn last_closed_trades(&self) -> &[ClosedTrade] {
+        &self.closed
+    }
+    /// Orders still working at the venue.
+    pub fn working_orders(&self) -> impl Iterator<Item = &Order> {
+        self.working.values()
+    }
+    /// When the heartbeat job last ran.
+    pub fn last_heartbeat(&self) -> Option<Timestamp> {
+        self.last_heartbeat
+    }
+    /// The store.
+    pub fn store(&self) -> &Arc<S> {
+        &self.store
+    }
+    /// The settings.
+    pub fn settings(&self) -> &EngineSettings {
+        &self.settings
+    }
+
+    /// Runs one market event through the whole pipeline and persists what it produced.
+    pub async fn on_event(&mut self, event: MarketEvent) -> Result<(), EngineError> {
+        let now = self.clock.now();
+        self.events.clear();
+        self.closed.clear();
+        let symbol = event.symbol().clone();
+        self.summary.events += 1;
+        self.summary.first_event_at.get_or_insert(now);
+        self.summary.last_event_at = Some(now);
+
+        if let Some(id) = self.unresolved.get(&symbol).cloned() {
+            self.resolve_unknown(&symbol, id, now).await?;
+        }
+
+        // Step 8 (fills of earlier orders): a simulated venue fills at this bar's open.
+        let fills = self.venue.observe_market(&event);
+        for fill in fills {
+            self.apply_fill(fill, now).await?;
+        }
+
+        // Step 1: mark to market.
+        self.portfolio.mark(&symbol, event.last_price(), now);
+        match self.last_data.get_mut(&symbol) {
+            Some(t) => *t = now,
+            None => {
+                self.last_data.insert(symbol.clone(), now);
+            }
+        }
+
+        // Step 2: capital preservation.
+        if self.settings.guardrails == Guardrails::On {
+            self.update_preservation(now);
+        }
+
+        // Step 3: strategies.
+        if let MarketEvent::Candle(candle) = &event
+            && let Some(list) = self.strategies.get_mut(&symbol)
+        {
+            for strategy in list.iter_mut() {
+                if let Some(signal) = strategy.on_candle(candle) {
+                    self.signals.push(signal);
+                }
+            }
+        }
+        if !self.signals.is_empty() {
+            let signals = std::mem::take(&mut self.signals);
+            for signal in &signals {
+                self.handle_signal(signal, now).await?;
+            }
+            self.signals = signals;
+            self.signals.clear();
+        }
+
+        self.run_due_jobs(now);
+        self.summary.end_equity = self.portfolio.equity();
+        self.summary.realized_pnl = self.portfolio.realized_pnl();
+        self.summary.fees_paid = self.portfolio.fees_paid();
+
+        if !self.events.is_empty() {
+            let id = format!(
+                "{}:{}:{}",
+                symbol,
+                match event {
+                    MarketEvent::Candle(_) => "candle",
+                    MarketEvent::Trade(_) => "trade",
+                },
+                event.event_time().timestamp_micros()
+            );
+            self.persist(&id, now).await?;
+        }
+        Ok(())
+    }
+
+    fn update_preservation(&mut self, now: Timestamp) {
+        let snapshot = self.portfolio.snapshot();
+        let inputs = PreservationInputs::from_snapshot(&snapshot, now);
+        if let Some(change) = self.preservation.update(&inputs) {
+            let severity = if change.to > change.from {
+                if change.to.blocks_entries() {
+                    Severity::Critical
+                } else {
+                    Severity::Warning
+                }
+            } else {
+                Severity::Info
+            };
+            let message = format!(
+                "capital preservation {} -> {} (drawdown {}, equity {})",
+                change.from,
+                change.to,
+                change.drawdown,
+                change.equity.value().round_dp(2)
+            );
+            self.summary.level_transitions.push(Transition {
+                from: change.from,
+                to: change.to,
+                at: now,
+            });
+            self.events
+                .push(capital_preservation::to_audit_event(&change));
+            self.raise(severity, AlertKind::LevelChanged, None, message, now);
+        }
+    }
+
+    async fn handle_signal(&mut self, signal: &Signal, now: Timestamp) -> Result<(), EngineError> {
+        SessionSummary::bump(&mut self.summary.signals_by_tier, signal.tier.as_str());
+        self.events.push(AuditEvent::SignalGenerated {
+            signal: signal.clone(),
+        });
+        if signal.tier == Tier::High {
+            self.raise(
+                Severity::Info,
+                AlertKind::HighTierSignal,
+                Some(signal.symbol.clone()),
+                format!(
+                    "high-tier {} {} signal from {} (confidence {})",
+                    signal.symbol,
+                    signal.side.as_str(),
+                    signal.strategy,
+                    signal.confidence
+                ),
+                now,
+            );
+        }
+
+        let Some(intent) = self.intent_for(signal, now) else {
+            self.summary.signals_without_intent += 1;
+            return Ok(());
+        };
+
+        if intent.kind == IntentKind::Entry && self.settings.guardrails == Guardrails::On {
+            let request = TurnoverRequest {
+                now,
+                ..TurnoverRequest::from_signal(signal)
+            };
+            let decision = self.governor.evaluate(&request);
+            if !decision.is_allowed() {
+                for r in decision.reasons() {
+                    SessionSummary::bump(&mut self.summary.blocks_by_reason, r.code());
+                }
+                self.summary.blocked_signals += 1;
+                self.events.push(AuditEvent::TurnoverBlocked {
+                    symbol: signal.symbol.clone(),
+                    signal: signal.clone(),
+                    reasons: decision.reasons().to_vec(),
+                });
+                return Ok(());
+            }
+        }
+
+        if let Some(pending) = self.unresolved.get(&intent.symbol) {
+            let reasons = vec![RejectReason::UnresolvedOrder {
+                client_order_id: pending.clone(),
+            }];
+            self.record_rejection(intent, reasons);
+            return Ok(());
+        }
+
+        let decision = self.evaluate(intent, now);
+        match decision {
+            Decision::Rejected { intent, reasons } => {
+                self.record_rejection(intent, reasons);
+                Ok(())
+            }
+            Decision::Approved(approved) => {
+                self.summary.approvals += 1;
+                self.events.push(AuditEvent::TradeApproved {
+                    intent: approved.inner().clone(),
+                    adjustments: approved.adjustments().to_vec(),
+                });
+                if approved.inner().kind == IntentKind::Entry
+                    && self.settings.guardrails == Guardrails::On
+                {
+                    self.governor.record_decision(&approved.inner().symbol, now);
+                }
+                self.submit(approved, now).await
+            }
+        }
+    }
+
+    fn record_rejection(&mut self, intent: OrderIntent, reasons: Vec<RejectReason>) {
+        self.summary.rejected_intents += 1;
+        for r in &reasons {
+            SessionSummary::bump(&mut self.summary.rejections_by_reason, r.code());
+        }
+        self.events
+            .push(AuditEvent::TradeRejected { intent, reasons });
+    }
+
+    fn evaluate(&mut self, intent: OrderIntent, now: Timestamp) -> Decision {
+        let snapshot = self.portfolio.snapshot();
+        let preservation = match self.settings.guardrails {
+            Guardrails::On => PreservationView::new(
+                self.preservation.level(),
+                self.preservation
+                    .allowed_tiers()
+                    .into_iter()
+                    .collect::<TierSet>(),
+            ),
+            Guardrails::Off => PreservationView::UNRESTRICTED,
+        };
+        let ctx = RiskContext {
+            now,
+            mode: self.settings.mode,
+            readiness: self.readiness,
+            kill_switch: &self.kill_switch,
+            kill_switch_inputs: &self.kill_inputs,
+            portfolio: &snapshot,
+            position: self.portfolio.position(&intent.symbol),
+            last_market_data_at: self.last_data.get(&intent.symbol).copied(),
+            preservation,
+            filters: self.filters.get(&intent.symbol),
+            account_rules: self.account_rules.as_deref(),
+        };
+        self.gate.evaluate(intent, &ctx)
+    }
+
+    /// Step 5: turns a signal into a sized intent, or nothing (exit while flat,
+    /// entry while a position or an order on the symbol is already open).
+    fn intent_for(&mut self, signal: &Signal, now: Timestamp) -> Option<OrderIntent> {
+        let position = self.portfolio.position(&signal.symbol);
+        let working_on_symbol = self.working.values().any(|o| o.symbol == signal.symbol);
+        let (kind, qty) = if signal.is_exit {
+            let pos = position?;
+            if pos.closing_side() != signal.side || working_on_symbol {
+                return None;
+            }
+            (IntentKind::Exit, pos.qty())
+        } else {
+            if position.is_some() || working_on_symbol {
+                return None;
+            }
+            let multiplier = match self.settings.guardrails {
+                // A zero multiplier (LOCKDOWN/CRISIS) still sizes at full size so the
+                // gate records the veto with its reason instead of a silent no-op.
+                Guardrails::On if self.preservation.size_multiplier() > Ratio::ZERO => {
+                    self.preservation.size_multiplier()
+                }
+                _ => Ratio::ONE,
+            };
+            let stop = self.stop_distance(signal)?;
+            let qty = self.settings.sizing.entry_qty(
+                self.portfolio.cash(),
+                self.portfolio.equity(),
+                signal.price,
+                stop,
+                &self.gate.config().cost_model(),
+                multiplier,
+            );
+            (IntentKind::Entry, qty)
+        };
+        if qty.is_zero() {
+            return None;
+        }
+        self.seq += 1;
+        Some(OrderIntent {
+            client_order_id: ClientOrderId::derive(
+                &self.settings.run_tag,
+                &signal.symbol,
+                now,
+                self.seq,
+            ),
+            symbol: signal.symbol.clone(),
+            side: signal.side,
+            kind,
+            order_type: OrderType::Market,
+            qty,
+            reference_price: signal.price,
+            stop_distance: self.stop_distance(signal)?,
+            confidence: signal.confidence,
+            tier: signal.tier,
+            strategy: signal.strategy.clone(),
+            created_at: now,
+        })
+    }
+
+    fn stop_distance(&self, signal: &Signal) -> Option<Price> {
+        signal.stop_distance.or_else(|| {
+            Price::new(signal.price.value() * self.settings.default_stop_pct / Decimal::ONE_HUNDRED)
+                .ok()
+        })
+    }
+
+    /// Step 8: write-ahead, submit, and handle the three-valued outcome.
+    async fn submit(
+        &mut self,
+        approved: domain::Approved<OrderIntent>,
+        now: Timestamp,
+    ) -> Result<(), EngineError> {
+        let intent = approved.inner();
+        let mut order = Order {
+            client_order_id: intent.client_order_id.clone(),
+            venue_order_id: None,
+            symbol: intent.symbol.clone(),
+            side: intent.side,
+            order_type: intent.order_type,
+            qty: intent.qty,
+            filled_qty: domain::Qty::ZERO,
+            avg_fill_price: None,
+            status: OrderStatus::PendingSubmit,
+            created_at: now,
+            updated_at: now,
+        };
+        self.store.put_order(&order).await?;
+        self.summary.orders_submitted += 1;
+        match self.venue.submit(approved).await {
+            SubmitOutcome::Confirmed {
+                order: acked,
+                fills,
+            } => {
+                self.execution_failures = 0;
+                self.store.put_order(&acked).await?;
+                self.events.push(AuditEvent::OrderSubmitted {
+                    order: acked.clone(),
+                });
+                if !acked.status.is_terminal() {
+                    self.working.insert(acked.client_order_id.clone(), acked);
+                }
+                for fill in fills {
+                    self.apply_fill(fill, now).await?;
+                }
+            }
+            SubmitOutcome::Rejected(failure) => {
+                self.summary.orders_rejected += 1;
+                order.status = OrderStatus::Rejected;
+                order.updated_at = now;
+                self.store.put_order(&order).await?;
+                self.execution_failed(&order, failure, now);
+            }
+            SubmitOutcome::Unknown { detail } => {
+                self.summary.orders_unknown += 1;
+                order.status = OrderStatus::Unknown;
+                order.updated_at = now;
+                self.store.put_order(&order).await?;
+                self.unresolved
+                    .insert(order.symbol.clone(), order.client_order_id.clone());
+                self.execution_failed(&order, OrderFailure::Unknown { detail }, now);
+            }
+        }
+        Ok(())
+    }
+
+    fn execution_failed(&mut self, order: &Order, failure: OrderFailure, now: Timestamp) {
+        self.execution_failures += 1;
+        let message = format!(
+            "order {} on {} failed: {:?}",
+            order.client_order_id, order.symbol, failure
+        );
+        self.events.push(AuditEvent::OrderFailed {
+            client_order_id: order.client_order_id.clone(),
+            symbol: order.symbol.clone(),
+            failure,
+        });
+        self.raise(
+            Severity::Warning,
+            AlertKind::Execution,
+            Some(order.symbol.clone()),
+            message,
+            now,
+        );
+        if self.execution_failures >= MAX_CONSECUTIVE_EXECUTION_FAILURES
+            && let Some(event) = self.kill_switch.trigger(
+                KillSwitchTrigger::RepeatedExecutionFailures,
+                format!("{} consecutive execution failures", self.execution_failures),
+                now,
+            )
+        {
+            self.events.push(event);
+            self.raise(
+                Severity::Critical,
+                AlertKind::KillSwitch,
+                None,
+                "kill switch activated: repeated execution failures".into(),
+                now,
+            );
+        }
+    }
+
+    /// Asks the venue what became of an order whose outcome was unknown.
+    async fn resolve_unknown(
+        &mut self,
+        symbol: &Symbol,
+        id: ClientOrderId,
+        now: Timestamp,
+    ) -> Result<(), EngineError> {
+        match self.venue.query(&id).await {
+            Ok(Some(order)) => {
+                self.unresolved.remove(symbol);
+                self.store.put_order(&order).await?;
+                if !order.status.is_terminal() {
+                    self.working.insert(id.clone(), order);
+                }
+                if let Ok(fills) = self.venue.fills(&id).await {
+                    for fill in fills {
+                        self.apply_fill(fill, now).await?;
+                    }
+                }
+            }
+            Ok(None) => {
+                // The venue positively does not know the order: it was never placed.
+                self.unresolved.remove(symbol);
+                if let Some(mut order) = self.store.order(&id).await? {
+                    order.status = OrderStatus::Rejected;
+                    order.updated_at = now;
+                    self.store.put_order(&order).await?;
+                }
+            }
+            Err(_) => {} // Still unknown: keep new exposure on this symbol blocked.
+        }
+        Ok(())
+    }
+
+    async fn apply_fill(&mut self, fill: Fill, now: Timestamp) -> Result<(), EngineError> {
+        if !self
+            .applied_fills
+            .insert((fill.client_order_id.clone(), fill.trade_id.clone()))
+        {
+            return Ok(()); // already applied (e.g. reported again after a reconnect)
+        }
+        let closed = self.portfolio.apply_fill(&fill)?;
+        self.summary.fills += 1;
+        if let Some(order) = self.working.get_mut(&fill.client_order_id) {
+            let filled = order.filled_qty + fill.qty;
+            let prev_notional = order
+                .avg_fill_price
+                .map_or(Decimal::ZERO, |p| p.value() * order.filled_qty.value());
+            let avg = (prev_notional + fill.price.value() * fill.qty.value())
+                .checked_div(filled.value())
+                .and_then(|a| Price::new(a).ok());
+            order.filled_qty = filled;
+            order.avg_fill_price = avg.or(order.avg_fill_price);
+            order.updated_at = now;
+            order.status = if filled >= order.qty {
+                OrderStatus::Filled
+            } else {
+                OrderStatus::PartiallyFilled
+            };
+            let snapshot = order.clone();
+            if snapshot.status.is_terminal() {
+                self.working.remove(&fill.client_order_id);
+            }
+            self.store.put_order(&snapshot).await?;
+        }
+        if let Some(trade) = closed {
+            self.summary.closed_trades += 1;
+            if self.settings.guardrails == Guardrails::On {
+                self.governor
+                    .record_trade_outcome(&trade.symbol, trade.is_loss(), now);
+            }
+            self.closed.push(trade);
+        }
+        self.events.push(AuditEvent::OrderFilled { fill });
+        Ok(())
+    }
+
+    fn run_due_jobs(&mut self, now: Timestamp) {
+        for DueJob {
+            name,
+            scheduled_for,
+            missed,
+        } in self.scheduler.due(now)
+        {
+            *self.summary.jobs_run.entry(name.clone()).or_insert(0) += 1;
+            match name.as_str() {
+                "heartbeat" => self.last_heartbeat = Some(now),
+                "daily_summary" => {
+                    let snap = self.portfolio.snapshot();
+                    let message = format!(
+                        "daily summary: equity {}, daily P&L {}, drawdown {}, level {}, open positions {}, closed trades {}",
+                        snap.equity.value().round_dp(2),
+                        snap.daily_pnl.value().round_dp(2),
+                        snap.drawdown,
+                        self.preservation.level(),
+                        snap.open_positions,
+                        self.summary.closed_trades
+                    );
+                    self.raise(Severity::Info, AlertKind::System, None, message, now);
+                    self.events.push(AuditEvent::JobRan {
+                        job: name.clone(),
+                        scheduled_for,
+                        started_at: now,
+                        finished_at: now,
+                        outcome: if missed > 0 {
+                            JobOutcome::Coalesced { missed }
+                        } else {
+                            JobOutcome::Succeeded
+                        },
+                    });
+                }
+                _ => {}
+            }
+            self.scheduler.finish(&name);
+        }
+    }
+
+    fn raise(
+        &mut self,
+        severity: Severity,
+        kind: AlertKind,
+        symbol: Option<Symbol>,
+        message: String,
+        now: Timestamp,
+    ) {
+        self.summary.alerts += 1;
+        self.events.push(AuditEvent::AlertRaised {
+            alert: Alert {
+                severity,
+                kind,
+                message,
+                symbol,
+                at: now,
+            },
+        });
+    }
+
+    /// Step 9 and 10: one batch per event to the store, then alerts to the notifier.
+    async fn persist(&mut self, event_id: &str, now: Timestamp) -> Result<(), EngineError> {
+        let state = if self.settings.persist_state {
+            serde_json::to_value(self.state()).unwrap_or(serde_json::Value::Null)
+        } else {
+            serde_json::Value::Null
+        };
+        let batch = EventBatch {
+            event_id: event_id.to_string(),
+            at: now,
+            events: self.events.clone(),
+            state,
+        };
+        self.store.append(&batch).await?;
+        if let Some(notifier) = &self.notifier {
+            for event in &self.events {
+                if let AuditEvent::AlertRaised { alert } = event {
+                    // Delivery failures must not stop trading decisions; the alert is in the audit trail.
+                    let _ = notifier.notify(alert).await;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn kill_switch_error(e: KillSwitchError) -> EngineError {
+    EngineError::Invalid(vec![domain::ConfigViolation::new(
+        "kill_switch.reason",
+        "non-empty",
+        e,
+    )])
+}
+
+/// The gate configuration of a guardrails-off backtest: only the kill switch,
+/// exchange filters and (a huge) rate limit remain meaningful.
+fn permissive_risk<'a>(base: &RiskConfig, symbols: impl Iterator<Item = &'a Symbol>) -> RiskConfig {
+    let allow: Vec<Symbol> = symbols.cloned().collect();
+    RiskConfig {
+        max_loss_per_trade_pct: Decimal::ONE_HUNDRED,
+        max_daily_loss_pct: Decimal::ONE_HUNDRED,
+        max_open_positions: usize::MAX / 2,
+        cool_down_after_loss_minutes: 0,
+        min_confidence: Decimal::ZERO,
+        max_orders_per_minute: 1_000_000,
+        max_market_data_age_secs: i64::from(u32::MAX),
+        symbol_allowlist: if allow.is_empty() {
+            base.symbol_allowlist.clone()
+        } else {
+            allow
+        },
+        live_trading_enabled: false,
+        ..base.clone()
+    }
+}

@@ -1,0 +1,9 @@
+//! The engine driven end to end: replayed real candles, real strategies, the
+//! paper venue and the in-memory store.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+mod backtest;
+mod guardrails;
+mod unknown_outcome;
