@@ -128,6 +128,11 @@ pub struct OrderIntent {
     pub strategy: StrategyId,
     /// When the intent was created.
     pub created_at: Timestamp,
+    /// For market buys: spend at most this much quote currency, commission included,
+    /// and let the venue size the quantity at the fill price (Binance `quoteOrderQty`).
+    /// `qty` is then the estimate at `reference_price` used by the risk checks.
+    #[serde(default)]
+    pub quote_budget: Option<Money>,
 }
 
 impl OrderIntent {

@@ -320,6 +320,16 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             self.apply_fill(fill, now).await?;
         }
 
+        // A market order still working after the venue saw this bar may have expired
+        // (e.g. a quote budget too small for the filters): ask the venue.
+        if self
+            .working
+            .values()
+            .any(|o| o.symbol == symbol && o.order_type == OrderType::Market)
+        {
+            self.refresh_working_market_orders(&symbol).await?;
+        }
+
         // Step 1: mark to market.
         self.portfolio.mark(&symbol, event.last_price(), now);
         match self.last_data.get_mut(&symbol) {
@@ -573,6 +583,11 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             tier: signal.tier,
             strategy: signal.strategy.clone(),
             created_at: now,
+            // All-in buys spend the cash at the fill price (the next open), not at this close.
+            quote_budget: (kind == IntentKind::Entry
+                && signal.side == domain::Side::Buy
+                && self.settings.sizing == crate::sizing::Sizing::AllIn)
+                .then(|| self.portfolio.cash()),
         })
     }
 
@@ -708,6 +723,37 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
                 }
             }
             Err(_) => {} // Still unknown: keep new exposure on this symbol blocked.
+        }
+        Ok(())
+    }
+
+    async fn refresh_working_market_orders(&mut self, symbol: &Symbol) -> Result<(), EngineError> {
+        let ids: Vec<ClientOrderId> = self
+            .working
+            .values()
+            .filter(|o| &o.symbol == symbol && o.order_type == OrderType::Market)
+            .map(|o| o.client_order_id.clone())
+            .collect();
+        for id in ids {
+            if let Ok(Some(order)) = self.venue.query(&id).await
+                && order.status.is_terminal()
+            {
+                self.working.remove(&id);
+                if order.status != OrderStatus::Filled {
+                    self.events.push(AuditEvent::OrderFailed {
+                        client_order_id: id.clone(),
+                        symbol: symbol.clone(),
+                        failure: OrderFailure::Rejected {
+                            venue_code: None,
+                            venue_message: format!(
+                                "order ended {:?} without a full fill",
+                                order.status
+                            ),
+                        },
+                    });
+                }
+                self.store.put_order(&order).await?;
+            }
         }
         Ok(())
     }

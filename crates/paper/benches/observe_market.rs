@@ -87,6 +87,7 @@ fn venue_with_resting_limit() -> PaperVenue {
         tier: Tier::High,
         strategy: StrategyId::new("bench").unwrap(),
         created_at: t0(),
+        quote_budget: None,
     };
     let equity = Money::new(dec!(1000000));
     let portfolio = PortfolioSnapshot {

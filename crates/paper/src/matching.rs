@@ -105,6 +105,9 @@ pub(crate) struct OrderRecord {
     pub(crate) filled_notional: Decimal,
     /// Time of the symbol's last event when the order was accepted.
     pub(crate) after: Option<Timestamp>,
+    /// Quote currency a market order may spend, commission included (sized at fill time).
+    #[serde(default)]
+    pub(crate) quote_budget: Option<Decimal>,
 }
 
 impl OrderRecord {
@@ -193,6 +196,27 @@ pub(crate) fn execute(
         }
         OrderType::Limit { price: limit } => limit_execution(order.side, limit, bar, tick)?,
     };
+    if let (Some(budget), OrderType::Market, true) = (
+        record.quote_budget,
+        order.order_type,
+        order.filled_qty.is_zero(),
+    ) {
+        // Like Binance's quoteOrderQty: the quantity is what the budget buys at the
+        // fill price including commission, rounded down to the step.
+        let unit = price
+            .value()
+            .checked_mul(Decimal::ONE + terms.costs.fee_rate)?;
+        let sized = terms
+            .filters
+            .round_qty(Qty::new(budget.checked_div(unit)?).ok()?);
+        if sized.is_zero() || !terms.filters.check(price, sized).is_empty() {
+            record.order.status = OrderStatus::Expired;
+            return None;
+        }
+        record.order.qty = sized;
+        record.quote_budget = None;
+    }
+    let remaining = record.remaining();
     let qty = fillable(remaining, *volume_left, terms.filters)?;
     let (notional, fee) = terms.costs.notional_and_fee(price, qty)?;
     let filled_notional = record.filled_notional.checked_add(notional)?;

@@ -212,6 +212,10 @@ impl PaperVenue {
             fills: Vec::new(),
             filled_notional: Decimal::ZERO,
             after: last.map(|l| l.at),
+            quote_budget: match (intent.order_type, intent.side) {
+                (OrderType::Market, domain::Side::Buy) => intent.quote_budget.map(|m| m.value()),
+                _ => None,
+            },
         };
         let mut fills = Vec::new();
         if immediate && let Some(last) = last {

@@ -78,6 +78,7 @@ fn bench_evaluate(c: &mut Criterion) {
         tier: Tier::Medium,
         strategy: StrategyId::new("sma_cross").unwrap(),
         created_at: start,
+        quote_budget: None,
     };
     let portfolio = PortfolioSnapshot {
         cash: Money::new(dec!(9000)),

@@ -613,6 +613,7 @@ mod property_tests {
                         tier,
                         strategy: StrategyId::new("prop").unwrap(),
                         created_at: t0(),
+                        quote_budget: None,
                     }
                 },
             )

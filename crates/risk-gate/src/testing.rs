@@ -50,6 +50,7 @@ pub(crate) fn entry() -> OrderIntent {
         tier: Tier::Medium,
         strategy: StrategyId::new("sma_cross").unwrap(),
         created_at: t0(),
+        quote_budget: None,
     }
 }
 

@@ -6,4 +6,5 @@ mod support;
 
 mod backtest;
 mod guardrails;
+mod parity;
 mod unknown_outcome;

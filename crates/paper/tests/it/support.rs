@@ -100,6 +100,7 @@ pub fn intent_for(
         tier: Tier::High,
         strategy: StrategyId::new("sma_cross").unwrap(),
         created_at: at,
+        quote_budget: None,
     }
 }
 

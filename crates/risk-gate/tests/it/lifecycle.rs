@@ -47,6 +47,7 @@ fn intent(n: u64, side: Side, kind: IntentKind, qty: Decimal, at: Timestamp) -> 
         tier: Tier::High,
         strategy: StrategyId::new("sma_cross").unwrap(),
         created_at: at,
+        quote_budget: None,
     }
 }
 
