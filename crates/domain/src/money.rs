@@ -26,6 +26,19 @@ fn decimal_from_f64(field: &'static str, value: f64) -> Result<Decimal, DomainEr
     Decimal::from_f64(value).ok_or_else(|| DomainError::out_of_range(field, "representable", value))
 }
 
+/// `value / 10^places`, exactly: a change of scale when it fits (cheap, runs per bar),
+/// a division otherwise.
+fn shift_decimal_point(value: Decimal, places: u32) -> Decimal {
+    let scale = value.scale() + places;
+    if scale <= 28 {
+        let mut shifted = value;
+        if shifted.set_scale(scale).is_ok() {
+            return shifted;
+        }
+    }
+    value / Decimal::from(10u64.pow(places))
+}
+
 /// A strictly positive price in quote currency per unit of base asset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "Decimal", into = "Decimal")]
@@ -291,12 +304,12 @@ impl Ratio {
 
     /// A ratio from a percentage (`5` = 5% = `0.05`).
     pub fn from_pct(pct: Decimal) -> Self {
-        Self(pct / Decimal::ONE_HUNDRED)
+        Self(shift_decimal_point(pct, 2))
     }
 
     /// A ratio from basis points (`10` = 0.10% = `0.001`).
     pub fn from_bps(bps: Decimal) -> Self {
-        Self(bps / Decimal::from(10_000))
+        Self(shift_decimal_point(bps, 4))
     }
 
     /// The fraction (`0.05` for 5%).
@@ -389,6 +402,14 @@ mod tests {
         assert_eq!(r.bps(), dec!(500));
         assert_eq!(Ratio::from_bps(dec!(10)).fraction(), dec!(0.001));
         assert_eq!(r.to_string(), "5%");
+    }
+
+    #[test]
+    fn pct_and_bps_conversions_are_exact_at_any_scale() {
+        assert_eq!(Ratio::from_pct(dec!(2.5)).fraction(), dec!(0.025));
+        assert_eq!(Ratio::from_bps(dec!(-7)).fraction(), dec!(-0.0007));
+        let tiny = Decimal::new(1, 27);
+        assert_eq!(Ratio::from_pct(tiny).fraction(), tiny / dec!(100));
     }
 
     #[test]

@@ -159,6 +159,9 @@ pub struct Portfolio {
     peak_equity: Money,
     day_boundary: DayBoundary,
     current_day: Option<NaiveDate>,
+    /// First instant of the next trading day (cached so marking does no calendar maths).
+    #[serde(default)]
+    next_day_starts: Option<Timestamp>,
     day_start_equity: Money,
     consecutive_losses: u32,
     last_loss_at: Option<Timestamp>,
@@ -212,6 +215,7 @@ impl Portfolio {
             peak_equity: initial_capital,
             day_boundary,
             current_day: None,
+            next_day_starts: None,
             day_start_equity: initial_capital,
             consecutive_losses: 0,
             last_loss_at: None,
@@ -303,14 +307,29 @@ impl Portfolio {
 
     /// A read-only summary for guardrails and reports.
     pub fn snapshot(&self) -> PortfolioSnapshot {
+        // One pass over the positions: this runs on every event.
+        let mut value = Decimal::ZERO;
+        let mut unrealized = Decimal::ZERO;
+        for p in self.positions.values() {
+            let mark = self.mark_or_entry(p).value();
+            value += p.signed_qty * mark;
+            unrealized += (mark - p.avg_price.value()) * p.signed_qty;
+        }
+        let equity = self.cash + Money::new(value);
+        let dd = self.peak_equity - equity;
+        let drawdown = if dd.is_negative() {
+            Ratio::ZERO
+        } else {
+            dd.ratio_of(self.peak_equity).unwrap_or(Ratio::ZERO)
+        };
         PortfolioSnapshot {
             cash: self.cash,
-            equity: self.equity(),
+            equity,
             peak_equity: self.peak_equity,
-            drawdown: self.drawdown(),
+            drawdown,
             realized_pnl: self.realized_pnl,
-            unrealized_pnl: self.unrealized_pnl(),
-            daily_pnl: self.daily_pnl(),
+            unrealized_pnl: Money::new(unrealized),
+            daily_pnl: equity - self.day_start_equity,
             day_start_equity: self.day_start_equity,
             open_positions: self.positions.len(),
             consecutive_losses: self.consecutive_losses,
@@ -325,6 +344,12 @@ impl Portfolio {
     /// Moves the portfolio's notion of time forward, rolling the trading day
     /// (and its starting equity) when `now` crosses the day boundary.
     pub fn advance_time(&mut self, now: Timestamp) {
+        if self.next_day_starts.is_some_and(|next| now < next) {
+            if self.last_update.is_none_or(|t| now > t) {
+                self.last_update = Some(now);
+            }
+            return;
+        }
         let day = self.day_boundary.day_of(now);
         match self.current_day {
             Some(current) if day <= current => {}
@@ -333,6 +358,11 @@ impl Portfolio {
                 self.current_day = Some(day);
             }
         }
+        self.next_day_starts = self.current_day.and_then(|d| {
+            d.succ_opt()?
+                .and_hms_opt(0, 0, 0)
+                .map(|n| n.and_utc() + Duration::minutes(i64::from(self.day_boundary.minutes())))
+        });
         if self.last_update.is_none_or(|t| now > t) {
             self.last_update = Some(now);
         }

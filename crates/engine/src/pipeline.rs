@@ -78,6 +78,9 @@ pub struct Engine<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Siz
     signals: Vec<Signal>,
     summary: SessionSummary,
     last_heartbeat: Option<Timestamp>,
+    /// Inputs of the last capital-preservation update that changed nothing.
+    preservation_unchanged: Option<(domain::Money, domain::Money, u32)>,
+    due: Vec<DueJob>,
 }
 
 impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V, S, C> {
@@ -141,6 +144,8 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             signals: Vec::new(),
             summary,
             last_heartbeat: None,
+            preservation_unchanged: None,
+            due: Vec::new(),
         })
     }
 
@@ -272,8 +277,17 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         self.kill_switch.is_active(&self.kill_inputs)
     }
     /// Counters of this session.
-    pub fn summary(&self) -> &SessionSummary {
-        &self.summary
+    pub fn summary(&self) -> SessionSummary {
+        let mut summary = self.summary.clone();
+        summary.end_equity = self.portfolio.equity();
+        summary.realized_pnl = self.portfolio.realized_pnl();
+        summary.fees_paid = self.portfolio.fees_paid();
+        summary.jobs_run = self
+            .scheduler
+            .runs()
+            .map(|(name, runs)| (name.to_string(), runs))
+            .collect();
+        summary
     }
     /// Audit events produced by the last call to [`Engine::on_event`].
     pub fn last_events(&self) -> &[AuditEvent] {
@@ -364,9 +378,6 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         }
 
         self.run_due_jobs(now);
-        self.summary.end_equity = self.portfolio.equity();
-        self.summary.realized_pnl = self.portfolio.realized_pnl();
-        self.summary.fees_paid = self.portfolio.fees_paid();
 
         if !self.events.is_empty() {
             let id = format!(
@@ -384,9 +395,23 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
     }
 
     fn update_preservation(&mut self, now: Timestamp) {
+        // At NORMAL nothing can recover, so identical figures give an identical verdict:
+        // skip the update while flat and nothing changed (most bars of a backtest).
+        let key = (
+            self.portfolio.equity(),
+            self.portfolio.day_start_equity(),
+            self.portfolio.consecutive_losses(),
+        );
+        if self.preservation.level() == domain::PreservationLevel::Normal
+            && self.preservation_unchanged == Some(key)
+        {
+            return;
+        }
         let snapshot = self.portfolio.snapshot();
         let inputs = PreservationInputs::from_snapshot(&snapshot, now);
-        if let Some(change) = self.preservation.update(&inputs) {
+        let change = self.preservation.update(&inputs);
+        self.preservation_unchanged = change.is_none().then_some(key);
+        if let Some(change) = change {
             let severity = if change.to > change.from {
                 if change.to.blocks_entries() {
                     Severity::Critical
@@ -802,14 +827,12 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
     }
 
     fn run_due_jobs(&mut self, now: Timestamp) {
-        for DueJob {
-            name,
-            scheduled_for,
-            missed,
-        } in self.scheduler.due(now)
-        {
-            *self.summary.jobs_run.entry(name.clone()).or_insert(0) += 1;
-            match name.as_str() {
+        let mut due = std::mem::take(&mut self.due);
+        self.scheduler.due_into(now, &mut due);
+        for job in due.drain(..) {
+            let DueJob { name, missed, .. } = &job;
+            let missed = *missed;
+            match &**name {
                 "heartbeat" => self.last_heartbeat = Some(now),
                 "daily_summary" => {
                     let snap = self.portfolio.snapshot();
@@ -824,8 +847,8 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
                     );
                     self.raise(Severity::Info, AlertKind::System, None, message, now);
                     self.events.push(AuditEvent::JobRan {
-                        job: name.clone(),
-                        scheduled_for,
+                        job: name.to_string(),
+                        scheduled_for: job.scheduled_for(),
                         started_at: now,
                         finished_at: now,
                         outcome: if missed > 0 {
@@ -837,8 +860,9 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
                 }
                 _ => {}
             }
-            self.scheduler.finish(&name);
+            self.scheduler.finish(name);
         }
+        self.due = due;
     }
 
     fn raise(
@@ -871,10 +895,12 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         let batch = EventBatch {
             event_id: event_id.to_string(),
             at: now,
-            events: self.events.clone(),
+            events: std::mem::take(&mut self.events),
             state,
         };
-        self.store.append(&batch).await?;
+        let stored = self.store.append(&batch).await;
+        self.events = batch.events; // kept for `last_events()`
+        stored?;
         if let Some(notifier) = &self.notifier {
             for event in &self.events {
                 if let AuditEvent::AlertRaised { alert } = event {

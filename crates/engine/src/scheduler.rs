@@ -1,7 +1,10 @@
 //! The job scheduler, on the engine's clock.
 //!
 //! Jobs are cron expressions (parsed by the `cron` crate, six or seven fields with
-//! seconds first: `sec min hour day-of-month month day-of-week [year]`). The
+//! seconds first: `sec min hour day-of-month month day-of-week [year]`), or
+//! `@every <N>s|m|h` for fixed periods aligned to the Unix epoch (`@every 60s`
+//! runs at every whole minute, like `0 * * * * *`, computed arithmetically
+//! because it runs on every bar of a one-minute backtest). The
 //! scheduler is polled with the clock's `now` on every event, so a backtest
 //! runs the same jobs as live, in simulated time. A job never overlaps itself:
 //! `due` returns it once and not again until `finish` is called. When several
@@ -11,10 +14,10 @@
 //! Checking for due jobs is O(1) when nothing is due (one comparison).
 
 use std::str::FromStr;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use cron::Schedule;
-use serde::Serialize;
 
 use crate::error::EngineError;
 use domain::Timestamp;
@@ -24,37 +27,122 @@ const MAX_COUNTED_MISSES: u32 = 10_000;
 
 /// The built-in jobs of ARCHITECTURE.md section 2 and their default schedules.
 pub const DEFAULT_JOBS: [(&str, &str); 5] = [
-    ("heartbeat", "0 * * * * *"),
-    ("risk_book_snapshot", "0 */5 * * * *"),
+    ("heartbeat", "@every 60s"),
+    ("risk_book_snapshot", "@every 5m"),
     ("daily_summary", "0 0 23 * * *"),
     ("daily_health_report", "0 0 6 * * *"),
     ("weekly_shadow_report", "0 0 9 * * Mon"),
 ];
 
 /// A job that is due now.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueJob {
     /// Job name.
-    pub name: String,
-    /// The latest scheduled time that has passed.
-    pub scheduled_for: Timestamp,
+    pub name: Arc<str>,
+    /// The latest scheduled time that has passed, as Unix seconds.
+    pub scheduled_for_secs: i64,
     /// Earlier scheduled times folded into this run.
     pub missed: u32,
 }
 
-#[derive(Debug, Clone)]
-struct Job {
-    name: String,
-    schedule: Schedule,
-    next: Option<Timestamp>,
-    running: bool,
+impl DueJob {
+    /// The latest scheduled time that has passed.
+    pub fn scheduled_for(&self) -> Timestamp {
+        from_secs(self.scheduled_for_secs)
+    }
 }
 
-/// Cron jobs on a clock that only moves forward.
+fn from_secs(secs: i64) -> Timestamp {
+    DateTime::from_timestamp(secs, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// When a job runs.
+#[derive(Debug, Clone)]
+enum JobSchedule {
+    /// A cron expression.
+    Cron(Box<Schedule>),
+    /// A fixed period in seconds, aligned to the Unix epoch.
+    Every(i64),
+}
+
+impl JobSchedule {
+    fn parse(expr: &str) -> Result<Self, String> {
+        if let Some(period) = expr.strip_prefix("@every ") {
+            let period = period.trim();
+            let (digits, unit) = period.split_at(period.len().saturating_sub(1));
+            let n: i64 = digits
+                .parse()
+                .map_err(|_| "expected @every <N>s|m|h, e.g. @every 60s".to_string())?;
+            let secs = match unit {
+                "s" => n,
+                "m" => n * 60,
+                "h" => n * 3600,
+                _ => return Err("expected @every <N>s|m|h, e.g. @every 60s".into()),
+            };
+            if secs <= 0 {
+                return Err("the period must be positive".into());
+            }
+            return Ok(JobSchedule::Every(secs));
+        }
+        Schedule::from_str(expr)
+            .map(|s| JobSchedule::Cron(Box::new(s)))
+            .map_err(|e| e.to_string())
+    }
+
+    /// The first scheduled time strictly after `t` (Unix seconds).
+    fn next_after(&self, t: i64) -> Option<i64> {
+        match self {
+            JobSchedule::Cron(schedule) => {
+                let t: DateTime<Utc> = from_secs(t);
+                schedule.after(&t).next().map(|n| n.timestamp())
+            }
+            JobSchedule::Every(secs) => Some((t.div_euclid(*secs) + 1) * secs),
+        }
+    }
+
+    /// The latest scheduled time in `[first, now]` and how many earlier ones it folds in.
+    fn latest_until(&self, first: i64, now: i64) -> (i64, u32) {
+        match self {
+            JobSchedule::Every(secs) => {
+                let n = (now - first).div_euclid(*secs);
+                (
+                    first + n * secs,
+                    u32::try_from(n).unwrap_or(u32::MAX).min(MAX_COUNTED_MISSES),
+                )
+            }
+            JobSchedule::Cron(_) => {
+                let mut latest = first;
+                let mut missed = 0u32;
+                let mut next = self.next_after(first);
+                while let Some(t) = next {
+                    if t > now || missed >= MAX_COUNTED_MISSES {
+                        break;
+                    }
+                    latest = t;
+                    missed += 1;
+                    next = self.next_after(t);
+                }
+                (latest, missed)
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Job {
+    name: Arc<str>,
+    schedule: JobSchedule,
+    next: Option<i64>,
+    running: bool,
+    runs: u64,
+}
+
+/// Cron jobs on a clock that only moves forward. Times are kept as Unix seconds so
+/// that polling on every event is integer arithmetic.
 #[derive(Debug, Clone)]
 pub struct Scheduler {
     jobs: Vec<Job>,
-    earliest: Option<Timestamp>,
+    earliest: Option<i64>,
 }
 
 impl Scheduler {
@@ -77,24 +165,25 @@ impl Scheduler {
 
     /// Adds a job; its first run is the first scheduled time strictly after `now`.
     pub fn register(&mut self, name: &str, expr: &str, now: Timestamp) -> Result<(), EngineError> {
-        let schedule = Schedule::from_str(expr).map_err(|e| EngineError::Schedule {
+        let schedule = JobSchedule::parse(expr).map_err(|message| EngineError::Schedule {
             job: name.to_string(),
             expr: expr.to_string(),
-            message: e.to_string(),
+            message,
         })?;
-        if self.jobs.iter().any(|j| j.name == name) {
+        if self.jobs.iter().any(|j| &*j.name == name) {
             return Err(EngineError::Schedule {
                 job: name.to_string(),
                 expr: expr.to_string(),
                 message: "a job with this name is already registered".into(),
             });
         }
-        let next = next_after(&schedule, now);
+        let next = schedule.next_after(now.timestamp());
         self.jobs.push(Job {
-            name: name.to_string(),
+            name: Arc::from(name),
             schedule,
             next,
             running: false,
+            runs: 0,
         });
         self.recompute_earliest();
         Ok(())
@@ -102,63 +191,70 @@ impl Scheduler {
 
     /// Names of the registered jobs.
     pub fn job_names(&self) -> impl Iterator<Item = &str> {
-        self.jobs.iter().map(|j| j.name.as_str())
+        self.jobs.iter().map(|j| &*j.name)
+    }
+
+    /// How many times each job has been due, by name.
+    pub fn runs(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.jobs.iter().map(|j| (&*j.name, j.runs))
     }
 
     /// The next scheduled run of `name`.
     pub fn next_run(&self, name: &str) -> Option<Timestamp> {
         self.jobs
             .iter()
-            .find(|j| j.name == name)
+            .find(|j| &*j.name == name)
             .and_then(|j| j.next)
+            .map(from_secs)
     }
 
     /// Jobs due at `now` that are not already running; each is marked running
     /// until [`Scheduler::finish`] is called for it.
     pub fn due(&mut self, now: Timestamp) -> Vec<DueJob> {
+        let mut due = Vec::new();
+        self.due_into(now, &mut due);
+        due
+    }
+
+    /// Like [`Scheduler::due`], appending to a caller's buffer (no allocation per call).
+    pub fn due_into(&mut self, now: Timestamp, due: &mut Vec<DueJob>) {
+        let now = now.timestamp();
         match self.earliest {
             Some(t) if now >= t => {}
-            _ => return Vec::new(),
+            _ => return,
         }
-        let mut due = Vec::new();
         for job in &mut self.jobs {
             let Some(first) = job.next else { continue };
             if job.running || now < first {
                 continue;
             }
-            let mut latest = first;
-            let mut missed = 0u32;
-            let mut next = next_after(&job.schedule, first);
-            while let Some(t) = next {
-                if t > now {
-                    break;
-                }
-                latest = t;
-                missed += 1;
-                if missed >= MAX_COUNTED_MISSES {
-                    next = next_after(&job.schedule, now);
-                    break;
-                }
-                next = next_after(&job.schedule, t);
-            }
-            job.next = next;
+            let (latest, missed) = job.schedule.latest_until(first, now);
+            job.next = job.schedule.next_after(now.max(latest));
             job.running = true;
+            job.runs += 1;
             due.push(DueJob {
                 name: job.name.clone(),
-                scheduled_for: latest,
+                scheduled_for_secs: latest,
                 missed,
             });
         }
         self.recompute_earliest();
-        due
     }
 
     /// Marks a job as finished so it can be due again.
     pub fn finish(&mut self, name: &str) {
-        if let Some(job) = self.jobs.iter_mut().find(|j| j.name == name) {
+        if let Some(job) = self
+            .jobs
+            .iter_mut()
+            .find(|j| std::ptr::eq(j.name.as_ptr(), name.as_ptr()) || &*j.name == name)
+        {
             job.running = false;
+            if let Some(next) = job.next
+                && self.earliest.is_none_or(|e| next < e)
+            {
+                self.earliest = Some(next);
+            }
         }
-        self.recompute_earliest();
     }
 
     fn recompute_earliest(&mut self) {
@@ -175,11 +271,6 @@ impl Default for Scheduler {
     fn default() -> Self {
         Self::new()
     }
-}
-
-fn next_after(schedule: &Schedule, t: Timestamp) -> Option<Timestamp> {
-    let t: DateTime<Utc> = t;
-    schedule.after(&t).next()
 }
 
 #[cfg(test)]
@@ -200,8 +291,8 @@ mod tests {
         assert_eq!(
             due,
             vec![DueJob {
-                name: "heartbeat".into(),
-                scheduled_for: t(0, 1, 0),
+                name: Arc::from("heartbeat"),
+                scheduled_for_secs: t(0, 1, 0).timestamp(),
                 missed: 0
             }]
         );
@@ -215,7 +306,7 @@ mod tests {
         s.register("snap", "0 */5 * * * *", t(0, 0, 0)).unwrap();
         let due = s.due(t(0, 23, 0));
         assert_eq!(due.len(), 1);
-        assert_eq!(due[0].scheduled_for, t(0, 20, 0));
+        assert_eq!(due[0].scheduled_for(), t(0, 20, 0));
         assert_eq!(due[0].missed, 3); // 00:05, 00:10, 00:15 folded into the 00:20 run
         s.finish("snap");
         assert_eq!(s.next_run("snap"), Some(t(0, 25, 0)));
@@ -231,7 +322,7 @@ mod tests {
         s.finish("heartbeat");
         let due = s.due(t(0, 2, 0));
         assert_eq!(due.len(), 1);
-        assert_eq!(due[0].scheduled_for, t(0, 2, 0));
+        assert_eq!(due[0].scheduled_for(), t(0, 2, 0));
     }
 
     #[test]
@@ -240,7 +331,11 @@ mod tests {
         let mut s = Scheduler::with_default_jobs(t(0, 0, 0)).unwrap();
         assert_eq!(s.next_run("weekly_shadow_report"), Some(t(9, 0, 0)));
         assert_eq!(s.next_run("daily_summary"), Some(t(23, 0, 0)));
-        let names: Vec<String> = s.due(t(9, 0, 0)).into_iter().map(|d| d.name).collect();
+        let names: Vec<String> = s
+            .due(t(9, 0, 0))
+            .into_iter()
+            .map(|d| d.name.to_string())
+            .collect();
         assert!(names.contains(&"weekly_shadow_report".to_string()));
         assert!(names.contains(&"daily_health_report".to_string()));
         assert_eq!(
@@ -256,6 +351,20 @@ mod tests {
         assert!(err.to_string().contains("every minute"), "{err}");
         s.register("x", "0 * * * * *", t(0, 0, 0)).unwrap();
         assert!(s.register("x", "0 * * * * *", t(0, 0, 0)).is_err());
+    }
+
+    #[test]
+    fn every_schedules_align_to_the_epoch_and_coalesce() {
+        let mut s = Scheduler::new();
+        s.register("snap", "@every 5m", t(0, 2, 30)).unwrap();
+        assert_eq!(s.next_run("snap"), Some(t(0, 5, 0)));
+        let due = s.due(t(0, 21, 0));
+        assert_eq!(due[0].scheduled_for(), t(0, 20, 0));
+        assert_eq!(due[0].missed, 3);
+        s.finish("snap");
+        assert_eq!(s.next_run("snap"), Some(t(0, 25, 0)));
+        assert!(s.register("bad", "@every 0s", t(0, 0, 0)).is_err());
+        assert!(s.register("bad2", "@every 5x", t(0, 0, 0)).is_err());
     }
 
     #[test]
