@@ -51,5 +51,5 @@ pub use reasons::{
     Actor, BlockReason, KillSwitchSource, KillSwitchTrigger, LevelChange, LevelChangeCause,
     PreservationLevel, Readiness, RejectReason, TradingMode,
 };
-pub use signal::{Confidence, Signal, StrategyId, Tier, TierThresholds};
+pub use signal::{Confidence, Features, Signal, StrategyId, Tier, TierThresholds};
 pub use symbol::Symbol;

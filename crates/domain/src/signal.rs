@@ -1,7 +1,9 @@
 //! Strategy output: confidence, tiers and signals.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
@@ -142,7 +144,7 @@ impl TierThresholds {
 /// The name of a strategy instance, e.g. `sma_cross`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct StrategyId(String);
+pub struct StrategyId(Arc<str>);
 
 impl StrategyId {
     /// Builds an id: 1 to 64 characters of ASCII letters, digits, `_`, `-` or `.`.
@@ -153,7 +155,7 @@ impl StrategyId {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
         if ok {
-            Ok(Self(text.to_string()))
+            Ok(Self(Arc::from(text)))
         } else {
             Err(DomainError::Malformed {
                 field: "strategy",
@@ -178,13 +180,53 @@ impl TryFrom<String> for StrategyId {
 
 impl From<StrategyId> for String {
     fn from(value: StrategyId) -> Self {
-        value.0
+        value.0.to_string()
     }
 }
 
 impl fmt::Display for StrategyId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+/// Named feature values behind a signal's confidence. Shared, immutable and cheap
+/// to clone (a signal is copied into several audit events and stores); names are
+/// usually static strings, so building one does not allocate per name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "BTreeMap<String, Decimal>", into = "BTreeMap<String, Decimal>")]
+pub struct Features(Arc<BTreeMap<Cow<'static, str>, Decimal>>);
+
+impl std::ops::Deref for Features {
+    type Target = BTreeMap<Cow<'static, str>, Decimal>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl From<BTreeMap<String, Decimal>> for Features {
+    fn from(map: BTreeMap<String, Decimal>) -> Self {
+        map.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect()
+    }
+}
+
+impl From<Features> for BTreeMap<String, Decimal> {
+    fn from(f: Features) -> Self {
+        f.0.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+    }
+}
+
+impl FromIterator<(Cow<'static, str>, Decimal)> for Features {
+    fn from_iter<I: IntoIterator<Item = (Cow<'static, str>, Decimal)>>(iter: I) -> Self {
+        Self(Arc::new(iter.into_iter().collect()))
+    }
+}
+
+impl FromIterator<(&'static str, Decimal)> for Features {
+    fn from_iter<I: IntoIterator<Item = (&'static str, Decimal)>>(iter: I) -> Self {
+        iter.into_iter()
+            .map(|(k, v)| (Cow::Borrowed(k), v))
+            .collect()
     }
 }
 
@@ -210,7 +252,7 @@ pub struct Signal {
     /// Producing strategy.
     pub strategy: StrategyId,
     /// Named feature values behind the confidence (documented per strategy).
-    pub features: BTreeMap<String, Decimal>,
+    pub features: Features,
     /// When the signal was produced (the candle close).
     pub ts: Timestamp,
 }

@@ -460,12 +460,13 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             );
         }
 
-        let Some(intent) = self.intent_for(signal, now) else {
+        let Some(kind) = self.intent_kind(signal) else {
             self.summary.signals_without_intent += 1;
             return Ok(());
         };
 
-        if intent.kind == IntentKind::Entry && self.settings.guardrails == Guardrails::On {
+        // The governor looks only at the signal, so it runs before sizing.
+        if kind == IntentKind::Entry && self.settings.guardrails == Guardrails::On {
             let request = TurnoverRequest {
                 now,
                 ..TurnoverRequest::from_signal(signal)
@@ -484,6 +485,11 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
                 return Ok(());
             }
         }
+
+        let Some(intent) = self.intent_for(signal, kind, now) else {
+            self.summary.signals_without_intent += 1;
+            return Ok(());
+        };
 
         if let Some(pending) = self.unresolved.get(&intent.symbol) {
             let reasons = vec![RejectReason::UnresolvedOrder {
@@ -552,39 +558,49 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         self.gate.evaluate(intent, &ctx)
     }
 
-    /// Step 5: turns a signal into a sized intent, or nothing (exit while flat,
-    /// entry while a position or an order on the symbol is already open).
-    fn intent_for(&mut self, signal: &Signal, now: Timestamp) -> Option<OrderIntent> {
+    /// Whether a signal would become an entry, an exit, or nothing (exit while
+    /// flat, entry while a position or an order on the symbol is already open).
+    fn intent_kind(&self, signal: &Signal) -> Option<IntentKind> {
         let position = self.portfolio.position(&signal.symbol);
         let working_on_symbol = self.working.values().any(|o| o.symbol == signal.symbol);
-        let (kind, qty) = if signal.is_exit {
-            let pos = position?;
-            if pos.closing_side() != signal.side || working_on_symbol {
-                return None;
-            }
-            (IntentKind::Exit, pos.qty())
+        if working_on_symbol {
+            return None;
+        }
+        if signal.is_exit {
+            (position?.closing_side() == signal.side).then_some(IntentKind::Exit)
         } else {
-            if position.is_some() || working_on_symbol {
-                return None;
+            position.is_none().then_some(IntentKind::Entry)
+        }
+    }
+
+    /// Step 5: sizes the intent for a signal already classified by [`Self::intent_kind`].
+    fn intent_for(
+        &mut self,
+        signal: &Signal,
+        kind: IntentKind,
+        now: Timestamp,
+    ) -> Option<OrderIntent> {
+        let stop = self.stop_distance(signal)?;
+        let qty = match kind {
+            IntentKind::Exit => self.portfolio.position(&signal.symbol)?.qty(),
+            IntentKind::Entry => {
+                let multiplier = match self.settings.guardrails {
+                    // A zero multiplier (LOCKDOWN/CRISIS) still sizes at full size so the
+                    // gate records the veto with its reason instead of a silent no-op.
+                    Guardrails::On if self.preservation.size_multiplier() > Ratio::ZERO => {
+                        self.preservation.size_multiplier()
+                    }
+                    _ => Ratio::ONE,
+                };
+                self.settings.sizing.entry_qty(
+                    self.portfolio.cash(),
+                    self.portfolio.equity(),
+                    signal.price,
+                    stop,
+                    &self.gate.config().cost_model(),
+                    multiplier,
+                )
             }
-            let multiplier = match self.settings.guardrails {
-                // A zero multiplier (LOCKDOWN/CRISIS) still sizes at full size so the
-                // gate records the veto with its reason instead of a silent no-op.
-                Guardrails::On if self.preservation.size_multiplier() > Ratio::ZERO => {
-                    self.preservation.size_multiplier()
-                }
-                _ => Ratio::ONE,
-            };
-            let stop = self.stop_distance(signal)?;
-            let qty = self.settings.sizing.entry_qty(
-                self.portfolio.cash(),
-                self.portfolio.equity(),
-                signal.price,
-                stop,
-                &self.gate.config().cost_model(),
-                multiplier,
-            );
-            (IntentKind::Entry, qty)
         };
         if qty.is_zero() {
             return None;
@@ -603,7 +619,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             order_type: OrderType::Market,
             qty,
             reference_price: signal.price,
-            stop_distance: self.stop_distance(signal)?,
+            stop_distance: stop,
             confidence: signal.confidence,
             tier: signal.tier,
             strategy: signal.strategy.clone(),

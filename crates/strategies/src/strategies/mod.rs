@@ -20,8 +20,6 @@ pub use breakout::{Breakout, BreakoutParams};
 pub use rsi_reversion::{RsiReversion, RsiReversionParams};
 pub use sma_cross::{SmaCross, SmaCrossParams};
 
-use std::collections::BTreeMap;
-
 use domain::{Candle, Confidence, Price, Ratio, Side, Signal, StrategyId, Symbol, TierThresholds};
 use rust_decimal::Decimal;
 
@@ -79,11 +77,7 @@ impl Base {
             stop_distance: draft.stop_distance.and_then(|d| Price::new(d).ok()),
             is_exit: draft.is_exit,
             strategy: self.id.clone(),
-            features: draft
-                .features
-                .iter()
-                .map(|&(name, value)| (name.to_string(), value))
-                .collect::<BTreeMap<_, _>>(),
+            features: draft.features.iter().copied().collect::<domain::Features>(),
             ts: candle.close_time(),
         }
     }
