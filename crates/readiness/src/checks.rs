@@ -1,0 +1,636 @@
+//! One small function per criterion: judge its input against the threshold and
+//! return an [`Assessment`] (component status plus, when not met, the reason).
+//!
+//! Boundaries are inclusive on the healthy side: a heartbeat exactly
+//! `max_heartbeat_age` old, a report exactly `max_daily_report_age` old, a block
+//! rate exactly on a band edge, a streak exactly at the minimum are all met. A
+//! timestamp later than `now` (clock skew between processes) counts as age zero.
+
+use chrono::Duration;
+use domain::{PreservationLevel, Timestamp, TradingMode};
+use rust_decimal::Decimal;
+
+use crate::component::{ComponentState, ComponentStatus};
+use crate::config::ReadinessConfig;
+use crate::criterion::Criterion;
+use crate::inputs::{BlockRateInput, ReadinessInputs, ShadowHealth};
+use crate::reason::{MissingCause, ReadinessReason, fmt_bps, fmt_minutes, fmt_pct, fmt_time};
+
+/// The judgement of one criterion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Assessment {
+    pub(crate) criterion: Criterion,
+    pub(crate) component: ComponentStatus,
+    pub(crate) reason: Option<ReadinessReason>,
+}
+
+impl Assessment {
+    fn met(criterion: Criterion, detail: String) -> Self {
+        Self::met_as(criterion, ComponentState::Ok, detail)
+    }
+
+    /// Met, but worth a look (status `warning`, no reason).
+    fn met_with_caveat(criterion: Criterion, detail: String) -> Self {
+        Self::met_as(criterion, ComponentState::Warning, detail)
+    }
+
+    fn met_as(criterion: Criterion, status: ComponentState, detail: String) -> Self {
+        Self {
+            criterion,
+            component: ComponentStatus { status, detail },
+            reason: None,
+        }
+    }
+
+    fn not_met(reason: ReadinessReason) -> Self {
+        let status = match reason {
+            ReadinessReason::InputMissing { .. } => ComponentState::Unknown,
+            _ => ComponentState::of_failure(reason.severity()),
+        };
+        Self {
+            criterion: reason.criterion(),
+            component: ComponentStatus {
+                status,
+                detail: reason.message(),
+            },
+            reason: Some(reason),
+        }
+    }
+
+    fn missing(criterion: Criterion) -> Self {
+        Self::not_met(ReadinessReason::InputMissing {
+            criterion,
+            cause: MissingCause::NotRecorded,
+        })
+    }
+}
+
+/// Every criterion, in report order.
+pub(crate) fn assess_all(inputs: &ReadinessInputs, config: &ReadinessConfig) -> Vec<Assessment> {
+    Criterion::ALL
+        .iter()
+        .map(|c| assess(*c, inputs, config))
+        .collect()
+}
+
+/// One criterion.
+pub(crate) fn assess(
+    criterion: Criterion,
+    inputs: &ReadinessInputs,
+    config: &ReadinessConfig,
+) -> Assessment {
+    match criterion {
+        Criterion::KillSwitch => kill_switch(inputs),
+        Criterion::CapitalPreservation => capital_preservation(inputs),
+        Criterion::ShadowHealth => shadow_health(inputs),
+        Criterion::SymbolAllowlist => symbol_allowlist(inputs),
+        Criterion::DailyHealthReport => daily_health_report(inputs, config),
+        Criterion::PaperStreak => paper_streak(inputs, config),
+        Criterion::WeeksCounted => weeks_counted(inputs, config),
+        Criterion::Heartbeat => heartbeat(inputs, config),
+        Criterion::TurnoverBlockRate => turnover_block_rate(inputs, config),
+        Criterion::ExecutionRealism => execution_realism(inputs, config),
+        Criterion::CriticalAlerts => critical_alerts(inputs, config),
+    }
+}
+
+/// Age of `at` at `now`, never negative.
+fn age(now: Timestamp, at: Timestamp) -> Duration {
+    now.signed_duration_since(at).max(Duration::zero())
+}
+
+fn kill_switch(inputs: &ReadinessInputs) -> Assessment {
+    match inputs.kill_switch_active {
+        None => Assessment::missing(Criterion::KillSwitch),
+        Some(true) => Assessment::not_met(ReadinessReason::KillSwitchActive),
+        Some(false) => Assessment::met(Criterion::KillSwitch, "inactive".into()),
+    }
+}
+
+fn capital_preservation(inputs: &ReadinessInputs) -> Assessment {
+    let c = Criterion::CapitalPreservation;
+    let Some(level) = inputs.preservation_level else {
+        return Assessment::missing(c);
+    };
+    let name = level.as_str().to_ascii_uppercase();
+    match level {
+        PreservationLevel::Lockdown | PreservationLevel::Crisis => {
+            Assessment::not_met(ReadinessReason::CapitalPreservationLockdown { level })
+        }
+        PreservationLevel::Normal => Assessment::met(c, format!("level {name}")),
+        PreservationLevel::Caution | PreservationLevel::Defensive => {
+            Assessment::met_with_caveat(c, format!("level {name}: reduced size, not blocking"))
+        }
+    }
+}
+
+fn shadow_health(inputs: &ReadinessInputs) -> Assessment {
+    let c = Criterion::ShadowHealth;
+    match inputs.shadow_health {
+        None => Assessment::missing(c),
+        Some(ShadowHealth::Critical) => Assessment::not_met(ReadinessReason::ShadowHealthCritical),
+        Some(ShadowHealth::Warning) => {
+            Assessment::met_with_caveat(c, "WARNING: investigate, not blocking".into())
+        }
+        Some(ShadowHealth::Healthy) => Assessment::met(c, "HEALTHY".into()),
+    }
+}
+
+/// Judged only in live mode, as the runbook's criterion says ("live mode enabled
+/// but symbol allowlist is empty"); the live start-up check re-evaluates in live mode.
+fn symbol_allowlist(inputs: &ReadinessInputs) -> Assessment {
+    let c = Criterion::SymbolAllowlist;
+    if inputs.mode != TradingMode::Live {
+        return Assessment::met(
+            c,
+            format!("checked in live mode only (mode {})", inputs.mode.as_str()),
+        );
+    }
+    match inputs.symbol_allowlist_len {
+        None => Assessment::missing(c),
+        Some(0) => Assessment::not_met(ReadinessReason::EmptySymbolAllowlist),
+        Some(n) => Assessment::met(c, format!("{n} symbol(s) allowed")),
+    }
+}
+
+fn daily_health_report(inputs: &ReadinessInputs, config: &ReadinessConfig) -> Assessment {
+    let c = Criterion::DailyHealthReport;
+    let Some(last) = inputs.last_daily_health_report_at else {
+        return Assessment::missing(c);
+    };
+    let age = age(inputs.now, last);
+    if age > config.max_daily_report_age() {
+        Assessment::not_met(ReadinessReason::DailyHealthReportMissing {
+            last_report_at: last,
+            age_hours: age.num_hours(),
+            max_age_hours: config.max_daily_report_age_hours,
+        })
+    } else {
+        Assessment::met(
+            c,
+            format!(
+                "latest {} ({} ago)",
+                fmt_time(last),
+                fmt_minutes(age.num_minutes())
+            ),
+        )
+    }
+}
+
+fn paper_streak(inputs: &ReadinessInputs, config: &ReadinessConfig) -> Assessment {
+    let c = Criterion::PaperStreak;
+    let min_days = config.min_paper_streak_days;
+    match inputs.paper_streak_days {
+        None => Assessment::missing(c),
+        Some(days) if days < min_days => {
+            Assessment::not_met(ReadinessReason::PaperStreakShort { days, min_days })
+        }
+        Some(days) => Assessment::met(c, format!("{days} days (minimum {min_days})")),
+    }
+}
+
+fn weeks_counted(inputs: &ReadinessInputs, config: &ReadinessConfig) -> Assessment {
+    let c = Criterion::WeeksCounted;
+    let min_weeks = config.min_weeks_counted;
+    match inputs.weeks_counted {
+        None => Assessment::missing(c),
+        Some(weeks) if weeks < min_weeks => {
+            Assessment::not_met(ReadinessReason::InsufficientWeeks { weeks, min_weeks })
+        }
+        Some(weeks) => Assessment::met(c, format!("{weeks} weeks (minimum {min_weeks})")),
+    }
+}
+
+fn heartbeat(inputs: &ReadinessInputs, config: &ReadinessConfig) -> Assessment {
+    let c = Criterion::Heartbeat;
+    let Some(last) = inputs.last_heartbeat_at else {
+        return Assessment::missing(c);
+    };
+    let age = age(inputs.now, last);
+    if age > config.max_heartbeat_age() {
+        Assessment::not_met(ReadinessReason::HeartbeatStale {
+            last_heartbeat_at: last,
+            age_minutes: age.num_minutes(),
+            max_age_minutes: config.max_heartbeat_age_minutes,
+        })
+    } else {
+        Assessment::met(
+            c,
+            format!("last heartbeat {} ago", fmt_minutes(age.num_minutes())),
+        )
+    }
+}
+
+fn turnover_block_rate(inputs: &ReadinessInputs, config: &ReadinessConfig) -> Assessment {
+    let c = Criterion::TurnoverBlockRate;
+    let rate = match inputs.turnover_block_rate {
+        None => return Assessment::missing(c),
+        Some(BlockRateInput::InsufficientData) => {
+            return Assessment::not_met(ReadinessReason::InputMissing {
+                criterion: c,
+                cause: MissingCause::InsufficientSample,
+            });
+        }
+        Some(BlockRateInput::Measured(rate)) => rate,
+    };
+    let (min, max) = config.block_rate_band();
+    if rate < min || rate > max {
+        Assessment::not_met(ReadinessReason::TurnoverBlockRateOutOfBand { rate, min, max })
+    } else {
+        Assessment::met(
+            c,
+            format!(
+                "{} (healthy band {}–{})",
+                fmt_pct(rate),
+                fmt_pct(min),
+                fmt_pct(max)
+            ),
+        )
+    }
+}
+
+/// Drift: the increase from prior to recent is strictly above both
+/// `slippage_drift_min_increase_bps` and `|prior| x (multiple - 1)`. For a
+/// non-negative prior that is `recent > prior x multiple && recent > prior + min`.
+pub(crate) fn slippage_drifted(recent: Decimal, prior: Decimal, config: &ReadinessConfig) -> bool {
+    let increase = recent.saturating_sub(prior);
+    let relative = prior
+        .abs()
+        .saturating_mul(config.slippage_drift_multiple.saturating_sub(Decimal::ONE));
+    increase > config.slippage_drift_min_increase_bps && increase > relative
+}
+
+fn execution_realism(inputs: &ReadinessInputs, config: &ReadinessConfig) -> Assessment {
+    let c = Criterion::ExecutionRealism;
+    let (Some(recent_bps), Some(prior_bps)) =
+        (inputs.slippage_recent_bps, inputs.slippage_prior_bps)
+    else {
+        return Assessment::missing(c);
+    };
+    let window_days = config.slippage_window_days;
+    if slippage_drifted(recent_bps, prior_bps, config) {
+        Assessment::not_met(ReadinessReason::ExecutionRealismDrift {
+            recent_bps,
+            prior_bps,
+            window_days,
+        })
+    } else {
+        Assessment::met(
+            c,
+            format!(
+                "average slippage {} over the last {window_days} days vs {} over the prior {window_days} days",
+                fmt_bps(recent_bps),
+                fmt_bps(prior_bps)
+            ),
+        )
+    }
+}
+
+fn critical_alerts(inputs: &ReadinessInputs, config: &ReadinessConfig) -> Assessment {
+    let c = Criterion::CriticalAlerts;
+    let window_days = config.critical_alerts_window_days;
+    match inputs.critical_alerts_in_window {
+        None => Assessment::missing(c),
+        Some(0) => Assessment::met(c, format!("none in last {window_days} days")),
+        Some(count) => {
+            Assessment::not_met(ReadinessReason::RecentCriticalAlerts { count, window_days })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::criterion::ReasonSeverity;
+    use crate::report::evaluate;
+    use crate::test_support::{break_criterion, healthy, healthy_in, t0};
+    use domain::{Ratio, Readiness};
+    use rust_decimal_macros::dec;
+
+    /// The reasons of `inputs` under the default config.
+    fn reasons(inputs: &ReadinessInputs) -> Vec<ReadinessReason> {
+        evaluate(inputs, &ReadinessConfig::default())
+            .reasons()
+            .to_vec()
+    }
+
+    /// The single reason of healthy inputs with `edit` applied.
+    fn only_reason(edit: impl FnOnce(&mut ReadinessInputs)) -> ReadinessReason {
+        let mut i = healthy();
+        edit(&mut i);
+        let mut r = reasons(&i);
+        assert_eq!(r.len(), 1, "{r:#?}");
+        r.remove(0)
+    }
+
+    #[test]
+    fn kill_switch_active_is_no_go() {
+        let r = only_reason(|i| i.kill_switch_active = Some(true));
+        assert_eq!(r, ReadinessReason::KillSwitchActive);
+        assert_eq!(r.code(), "kill_switch_active");
+        assert_eq!(r.severity(), ReasonSeverity::NoGo);
+        assert_eq!(r.message(), "Kill switch is active");
+        assert!(r.next_action().contains("Investigate why it was activated"));
+    }
+
+    #[test]
+    fn lockdown_and_crisis_are_no_go_but_caution_only_warns() {
+        for level in [PreservationLevel::Lockdown, PreservationLevel::Crisis] {
+            let r = only_reason(|i| i.preservation_level = Some(level));
+            assert_eq!(r, ReadinessReason::CapitalPreservationLockdown { level });
+            assert_eq!(r.severity(), ReasonSeverity::NoGo);
+            assert_eq!(
+                r.next_action(),
+                "Wait for automatic recovery. Do NOT manually override. Review what triggered escalation."
+            );
+        }
+        let r = only_reason(|i| i.preservation_level = Some(PreservationLevel::Crisis));
+        assert_eq!(r.message(), "Capital preservation in CRISIS mode");
+
+        let mut i = healthy();
+        i.preservation_level = Some(PreservationLevel::Defensive);
+        let report = evaluate(&i, &ReadinessConfig::default());
+        assert!(report.is_go());
+        assert_eq!(
+            report.components()["capital_preservation"].status,
+            ComponentState::Warning
+        );
+    }
+
+    #[test]
+    fn shadow_health_critical_is_no_go_and_warning_is_not_blocking() {
+        let r = only_reason(|i| i.shadow_health = Some(ShadowHealth::Critical));
+        assert_eq!(r.code(), "shadow_health_critical");
+        assert_eq!(r.message(), "Shadow data collection health is CRITICAL");
+        assert_eq!(r.severity(), ReasonSeverity::NoGo);
+
+        let mut i = healthy();
+        i.shadow_health = Some(ShadowHealth::Warning);
+        let report = evaluate(&i, &ReadinessConfig::default());
+        assert!(report.is_go());
+        assert_eq!(
+            report.components()["shadow_health"].status,
+            ComponentState::Warning
+        );
+    }
+
+    #[test]
+    fn empty_allowlist_is_no_go_in_live_mode_only() {
+        let r = only_reason(|i| i.symbol_allowlist_len = Some(0));
+        assert_eq!(r, ReadinessReason::EmptySymbolAllowlist);
+        assert_eq!(
+            r.message(),
+            "Live mode enabled but symbol allowlist is empty"
+        );
+        assert_eq!(r.severity(), ReasonSeverity::NoGo);
+
+        for mode in [
+            TradingMode::DryRun,
+            TradingMode::Paper,
+            TradingMode::Backtest,
+        ] {
+            let mut i = healthy_in(mode);
+            i.symbol_allowlist_len = Some(0);
+            assert!(reasons(&i).is_empty());
+            i.symbol_allowlist_len = None;
+            assert!(reasons(&i).is_empty(), "not judged outside live mode");
+        }
+    }
+
+    #[test]
+    fn daily_report_older_than_24h_is_no_go_and_exactly_24h_is_met() {
+        let r = only_reason(|i| i.last_daily_health_report_at = Some(t0() - Duration::hours(30)));
+        assert_eq!(r.code(), "daily_health_report_missing");
+        assert_eq!(r.severity(), ReasonSeverity::NoGo);
+        assert_eq!(
+            r.message(),
+            "Daily health reports missing in last 24h (latest 2026-02-28T06:00:00Z, 30 h ago)"
+        );
+
+        let mut i = healthy();
+        i.last_daily_health_report_at = Some(t0() - Duration::hours(24));
+        assert!(reasons(&i).is_empty());
+        i.last_daily_health_report_at = Some(t0() - Duration::hours(24) - Duration::seconds(1));
+        assert_eq!(reasons(&i).len(), 1);
+    }
+
+    #[test]
+    fn paper_streak_under_14_days_is_conditional_and_exactly_14_is_met() {
+        let r = only_reason(|i| i.paper_streak_days = Some(13));
+        assert_eq!(
+            r,
+            ReadinessReason::PaperStreakShort {
+                days: 13,
+                min_days: 14
+            }
+        );
+        assert_eq!(r.severity(), ReasonSeverity::Conditional);
+        assert_eq!(
+            r.message(),
+            "Paper trading streak (13 days) below minimum (14 days)"
+        );
+        assert_eq!(
+            r.next_action(),
+            "Continue paper trading. Streak must reach 14 consecutive days."
+        );
+        let mut i = healthy();
+        i.paper_streak_days = Some(14);
+        assert!(reasons(&i).is_empty());
+    }
+
+    #[test]
+    fn fewer_than_two_weeks_is_conditional_and_exactly_two_is_met() {
+        let r = only_reason(|i| i.weeks_counted = Some(1));
+        assert_eq!(r.code(), "insufficient_weeks");
+        assert_eq!(r.severity(), ReasonSeverity::Conditional);
+        assert_eq!(
+            r.message(),
+            "Paper trading weeks counted (1) below minimum (2)"
+        );
+        assert_eq!(
+            r.next_action(),
+            "Continue paper trading. Must have 2+ weeks of data."
+        );
+        let mut i = healthy();
+        i.weeks_counted = Some(2);
+        assert!(reasons(&i).is_empty());
+    }
+
+    #[test]
+    fn heartbeat_older_than_2h_is_conditional_and_exactly_2h_is_met() {
+        let mut i = healthy();
+        i.last_heartbeat_at = Some(t0() - Duration::hours(2));
+        assert!(reasons(&i).is_empty());
+
+        let r = only_reason(|i| {
+            i.last_heartbeat_at = Some(t0() - Duration::hours(2) - Duration::seconds(1));
+        });
+        assert_eq!(r.code(), "heartbeat_stale");
+        assert_eq!(r.severity(), ReasonSeverity::Conditional);
+
+        let r = only_reason(|i| i.last_heartbeat_at = Some(t0() - Duration::minutes(185)));
+        assert_eq!(
+            r.message(),
+            "Runtime heartbeat not recent (last 3 h 5 min ago, limit 2 h)"
+        );
+        assert!(r.next_action().contains("runtime process is running"));
+    }
+
+    #[test]
+    fn a_heartbeat_from_the_future_counts_as_fresh() {
+        let mut i = healthy();
+        i.last_heartbeat_at = Some(t0() + Duration::minutes(3));
+        let report = evaluate(&i, &ReadinessConfig::default());
+        assert!(report.is_go());
+        assert_eq!(
+            report.components()["heartbeat"].detail,
+            "last heartbeat 0 min ago"
+        );
+    }
+
+    #[test]
+    fn block_rate_band_edges_are_healthy_and_outside_is_conditional() {
+        for pct in [dec!(5), dec!(70), dec!(37.5)] {
+            let mut i = healthy();
+            i.turnover_block_rate = Some(BlockRateInput::Measured(Ratio::from_pct(pct)));
+            assert!(reasons(&i).is_empty(), "{pct}% is inside the band");
+        }
+        let high = only_reason(|i| {
+            i.turnover_block_rate = Some(BlockRateInput::Measured(Ratio::from_pct(dec!(70.01))));
+        });
+        assert_eq!(high.code(), "turnover_block_rate_out_of_band");
+        assert_eq!(high.severity(), ReasonSeverity::Conditional);
+        assert_eq!(high.message(), "Turnover block rate (70.01%) exceeds 70%");
+        let low = only_reason(|i| {
+            i.turnover_block_rate = Some(BlockRateInput::Measured(Ratio::from_pct(dec!(4.99))));
+        });
+        assert_eq!(low.message(), "Turnover block rate (4.99%) below 5%");
+        assert_ne!(low.next_action(), high.next_action());
+    }
+
+    #[test]
+    fn block_rate_with_too_few_evaluations_is_not_met_no_data() {
+        let r = only_reason(|i| i.turnover_block_rate = Some(BlockRateInput::InsufficientData));
+        assert_eq!(
+            r,
+            ReadinessReason::InputMissing {
+                criterion: Criterion::TurnoverBlockRate,
+                cause: MissingCause::InsufficientSample,
+            }
+        );
+        assert_eq!(
+            r.message(),
+            "Turnover block rate: not met: no data (too few evaluations in the window to judge)"
+        );
+        assert_eq!(r.severity(), ReasonSeverity::Conditional);
+    }
+
+    #[test]
+    fn slippage_drift_needs_both_the_multiple_and_the_absolute_increase() {
+        let c = ReadinessConfig::default();
+        // prior 4: needs > 6 (x1.5) and > 6 (+2).
+        assert!(
+            !slippage_drifted(dec!(6), dec!(4), &c),
+            "exactly at the threshold"
+        );
+        assert!(slippage_drifted(dec!(6.01), dec!(4), &c));
+        // prior 1: x1.5 = 1.5 is passed by 2.5, but +2 needs > 3.
+        assert!(!slippage_drifted(dec!(2.5), dec!(1), &c));
+        assert!(slippage_drifted(dec!(3.5), dec!(1), &c));
+        // prior 10: +2 = 12 is passed by 14, but x1.5 needs > 15.
+        assert!(!slippage_drifted(dec!(14), dec!(10), &c));
+        assert!(slippage_drifted(dec!(15.5), dec!(10), &c));
+        // Improvement is never drift; a negative prior uses its magnitude.
+        assert!(!slippage_drifted(dec!(1), dec!(8), &c));
+        assert!(!slippage_drifted(dec!(-2.5), dec!(-4), &c));
+        assert!(slippage_drifted(dec!(-1), dec!(-4), &c));
+    }
+
+    #[test]
+    fn execution_realism_drift_is_conditional_with_the_figures() {
+        let r = only_reason(|i| {
+            i.slippage_prior_bps = Some(dec!(3));
+            i.slippage_recent_bps = Some(dec!(6.5));
+        });
+        assert_eq!(r.code(), "execution_realism_drift");
+        assert_eq!(r.severity(), ReasonSeverity::Conditional);
+        assert_eq!(
+            r.message(),
+            "Execution realism degradation detected: average slippage 6.5 bps over the last 7 days vs 3 bps over the prior 7 days"
+        );
+        assert_eq!(
+            r.next_action(),
+            "Investigate slippage model. Compare recent vs prior 7-day averages."
+        );
+    }
+
+    #[test]
+    fn slippage_missing_in_either_window_is_not_met_no_data() {
+        for (recent, prior) in [(None, Some(dec!(3))), (Some(dec!(3)), None)] {
+            let r = only_reason(|i| {
+                i.slippage_recent_bps = recent;
+                i.slippage_prior_bps = prior;
+            });
+            assert_eq!(r.criterion(), Criterion::ExecutionRealism);
+            assert_eq!(r.code(), "input_missing");
+        }
+    }
+
+    #[test]
+    fn critical_alerts_in_14_days_are_conditional() {
+        let r = only_reason(|i| i.critical_alerts_in_window = Some(3));
+        assert_eq!(
+            r,
+            ReadinessReason::RecentCriticalAlerts {
+                count: 3,
+                window_days: 14
+            }
+        );
+        assert_eq!(r.severity(), ReasonSeverity::Conditional);
+        assert_eq!(r.message(), "3 CRITICAL alert(s) in last 14 days");
+    }
+
+    #[test]
+    fn every_criterion_can_fail_on_its_own_with_its_severity() {
+        for c in Criterion::ALL {
+            let mut i = healthy();
+            break_criterion(&mut i, c, 0);
+            let report = evaluate(&i, &ReadinessConfig::default());
+            assert_eq!(report.reasons().len(), 1, "{c}");
+            let r = &report.reasons()[0];
+            assert_eq!(r.criterion(), c);
+            assert_ne!(r.code(), "input_missing");
+            assert_eq!(report.live_rollout_readiness(), c.severity().readiness());
+            assert_eq!(
+                report.components()[c.as_str()].status,
+                ComponentState::of_failure(c.severity())
+            );
+            assert_eq!(report.next_actions(), [r.next_action()]);
+        }
+        assert_eq!(Readiness::NoGo, ReasonSeverity::NoGo.readiness());
+    }
+
+    #[test]
+    fn thresholds_come_from_the_config() {
+        let config = ReadinessConfig {
+            min_paper_streak_days: 30,
+            max_heartbeat_age_minutes: 5,
+            healthy_block_rate_max_pct: dec!(25),
+            ..ReadinessConfig::default()
+        };
+        let report = evaluate(&healthy(), &config);
+        let codes: Vec<_> = report.reasons().iter().map(ReadinessReason::code).collect();
+        assert_eq!(
+            codes,
+            ["paper_streak_short", "turnover_block_rate_out_of_band"]
+        );
+        assert_eq!(
+            report.reasons()[0].message(),
+            "Paper trading streak (20 days) below minimum (30 days)"
+        );
+        assert_eq!(
+            report.reasons()[1].message(),
+            "Turnover block rate (30%) exceeds 25%"
+        );
+    }
+}

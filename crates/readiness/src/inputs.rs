@@ -1,0 +1,128 @@
+//! What readiness is judged on: one snapshot of figures the runtime (or the
+//! `health-check` binary) reads from the store, plus `now` from the `Clock` port.
+//!
+//! Every figure is an `Option`: `None` means the store does not have it yet (a
+//! fresh database, a job that never ran). Missing figures count as *not met*, with
+//! a reason that says so, never as healthy.
+
+use domain::{PreservationLevel, Ratio, Timestamp, TradingMode};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// The `overall_health` of the latest daily health report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ShadowHealth {
+    /// All checks pass.
+    Healthy,
+    /// Minor issues: investigate (does not block).
+    Warning,
+    /// Clamp violation or major issue: stop and fix (NO_GO).
+    Critical,
+}
+
+impl ShadowHealth {
+    /// Stable name as operators write it (`HEALTHY`, `WARNING`, `CRITICAL`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShadowHealth::Healthy => "HEALTHY",
+            ShadowHealth::Warning => "WARNING",
+            ShadowHealth::Critical => "CRITICAL",
+        }
+    }
+}
+
+/// The turnover governor's block rate over its window, as far as it can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockRateInput {
+    /// Blocked evaluations / all evaluations over the window.
+    Measured(Ratio),
+    /// Too few evaluations in the window to judge (the governor's
+    /// `insufficient_data` verdict); counts as not met.
+    InsufficientData,
+}
+
+/// Everything readiness needs, read once. Build with [`ReadinessInputs::unknown`]
+/// and fill in what the store has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadinessInputs {
+    /// Evaluation time, from the `Clock` port.
+    pub now: Timestamp,
+    /// The mode the runtime runs in; `overall_readiness` is judged for it.
+    pub mode: TradingMode,
+    /// Whether any kill-switch source (file, environment, store) is active.
+    pub kill_switch_active: Option<bool>,
+    /// Current capital-preservation level.
+    pub preservation_level: Option<PreservationLevel>,
+    /// `overall_health` of the latest daily health report.
+    pub shadow_health: Option<ShadowHealth>,
+    /// Number of symbols on the risk gate's allowlist (only judged in live mode).
+    pub symbol_allowlist_len: Option<usize>,
+    /// When the latest daily health report was generated.
+    pub last_daily_health_report_at: Option<Timestamp>,
+    /// Consecutive days of paper trading (dry-run or paper mode) up to today.
+    pub paper_streak_days: Option<u32>,
+    /// Weeks of paper trading counted (weekly reports generated).
+    pub weeks_counted: Option<u32>,
+    /// When the runtime last wrote a heartbeat.
+    pub last_heartbeat_at: Option<Timestamp>,
+    /// The turnover governor's block rate.
+    pub turnover_block_rate: Option<BlockRateInput>,
+    /// Average slippage of fills in the recent window (default 7 days), in basis points.
+    pub slippage_recent_bps: Option<Decimal>,
+    /// Average slippage of fills in the window before it (the prior 7 days), in basis points.
+    pub slippage_prior_bps: Option<Decimal>,
+    /// CRITICAL alerts raised within the alert window (default 14 days).
+    pub critical_alerts_in_window: Option<u32>,
+}
+
+impl ReadinessInputs {
+    /// Inputs with nothing known yet: every criterion that applies is "not met: no data".
+    pub fn unknown(now: Timestamp, mode: TradingMode) -> Self {
+        Self {
+            now,
+            mode,
+            kill_switch_active: None,
+            preservation_level: None,
+            shadow_health: None,
+            symbol_allowlist_len: None,
+            last_daily_health_report_at: None,
+            paper_streak_days: None,
+            weeks_counted: None,
+            last_heartbeat_at: None,
+            turnover_block_rate: None,
+            slippage_recent_bps: None,
+            slippage_prior_bps: None,
+            critical_alerts_in_window: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn shadow_health_reads_as_the_daily_report_writes_it() {
+        let h: ShadowHealth = serde_json::from_str("\"CRITICAL\"").unwrap();
+        assert_eq!(h, ShadowHealth::Critical);
+        assert_eq!(
+            serde_json::to_value(ShadowHealth::Healthy).unwrap(),
+            "HEALTHY"
+        );
+        assert_eq!(ShadowHealth::Warning.as_str(), "WARNING");
+    }
+
+    #[test]
+    fn unknown_inputs_round_trip_through_json() {
+        let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+        let mut inputs = ReadinessInputs::unknown(now, TradingMode::DryRun);
+        inputs.turnover_block_rate = Some(BlockRateInput::InsufficientData);
+        let json = serde_json::to_value(&inputs).unwrap();
+        assert_eq!(json["turnover_block_rate"], "insufficient_data");
+        let back: ReadinessInputs = serde_json::from_value(json).unwrap();
+        assert_eq!(back, inputs);
+    }
+}

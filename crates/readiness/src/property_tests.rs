@@ -1,0 +1,172 @@
+//! Invariants of `evaluate` over random inputs: monotonicity (a failing or missing
+//! criterion never improves a verdict), verdict = worst reason, and a report that
+//! agrees with itself.
+
+use chrono::Duration;
+use domain::{PreservationLevel, Ratio, Readiness, TradingMode};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+
+use crate::component::ComponentState;
+use crate::config::ReadinessConfig;
+use crate::criterion::Criterion;
+use crate::inputs::{BlockRateInput, ReadinessInputs, ShadowHealth};
+use crate::reason::ReadinessReason;
+use crate::report::{ReadinessDocument, evaluate};
+use crate::test_support::{break_criterion, clear_input, t0};
+
+fn opt<S: Strategy>(s: S) -> impl Strategy<Value = Option<S::Value>>
+where
+    S::Value: std::fmt::Debug,
+{
+    prop::option::weighted(0.85, s)
+}
+
+fn mode() -> impl Strategy<Value = TradingMode> {
+    prop_oneof![
+        Just(TradingMode::Backtest),
+        Just(TradingMode::DryRun),
+        Just(TradingMode::Paper),
+        Just(TradingMode::Live),
+    ]
+}
+
+fn level() -> impl Strategy<Value = PreservationLevel> {
+    prop::sample::select(PreservationLevel::ALL.to_vec())
+}
+
+fn shadow() -> impl Strategy<Value = ShadowHealth> {
+    prop_oneof![
+        Just(ShadowHealth::Healthy),
+        Just(ShadowHealth::Warning),
+        Just(ShadowHealth::Critical),
+    ]
+}
+
+fn block_rate() -> impl Strategy<Value = BlockRateInput> {
+    prop_oneof![
+        9 => (0i64..=10_000).prop_map(|bps| BlockRateInput::Measured(Ratio::from_bps(Decimal::from(bps)))),
+        1 => Just(BlockRateInput::InsufficientData),
+    ]
+}
+
+/// Slippage in hundredths of a basis point, -5 to 30 bps.
+fn bps() -> impl Strategy<Value = Decimal> {
+    (-500i64..=3_000).prop_map(|h| Decimal::new(h, 2))
+}
+
+fn criterion() -> impl Strategy<Value = Criterion> {
+    prop::sample::select(Criterion::ALL.to_vec())
+}
+
+prop_compose! {
+    fn inputs()(
+        mode in mode(),
+        (kill, level, shadow, allow) in (opt(any::<bool>()), opt(level()), opt(shadow()), opt(0usize..4)),
+        (report_age, streak, weeks, hb_age) in (opt(-60i64..=3_000), opt(0u32..30), opt(0u32..5), opt(-10i64..=300)),
+        (rate, recent, prior, alerts) in (opt(block_rate()), opt(bps()), opt(bps()), opt(0u32..3)),
+    ) -> ReadinessInputs {
+        let now = t0();
+        ReadinessInputs {
+            now,
+            mode,
+            kill_switch_active: kill,
+            preservation_level: level,
+            shadow_health: shadow,
+            symbol_allowlist_len: allow,
+            last_daily_health_report_at: report_age.map(|m| now - Duration::minutes(m)),
+            paper_streak_days: streak,
+            weeks_counted: weeks,
+            last_heartbeat_at: hb_age.map(|m| now - Duration::minutes(m)),
+            turnover_block_rate: rate,
+            slippage_recent_bps: recent,
+            slippage_prior_bps: prior,
+            critical_alerts_in_window: alerts,
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn prop_failing_a_criterion_never_improves_a_verdict(
+        base in inputs(), c in criterion(), variant in 0u8..8,
+    ) {
+        let config = ReadinessConfig::default();
+        let before = evaluate(&base, &config);
+        let mut worse = base.clone();
+        break_criterion(&mut worse, c, variant);
+        let after = evaluate(&worse, &config);
+        prop_assert!(after.live_rollout_readiness() >= before.live_rollout_readiness());
+        prop_assert!(after.overall() >= before.overall());
+        // The criterion is now reported (unless it is not judged in this mode).
+        if c != Criterion::SymbolAllowlist || base.mode == TradingMode::Live {
+            prop_assert!(after.live_rollout_readiness() >= c.severity().readiness());
+            prop_assert!(after.reasons().iter().any(|r| r.criterion() == c));
+        }
+    }
+
+    #[test]
+    fn prop_removing_an_input_never_improves_a_verdict(base in inputs(), c in criterion()) {
+        let config = ReadinessConfig::default();
+        let before = evaluate(&base, &config);
+        let mut less = base.clone();
+        clear_input(&mut less, c);
+        let after = evaluate(&less, &config);
+        prop_assert!(after.live_rollout_readiness() >= before.live_rollout_readiness());
+        prop_assert!(after.overall() >= before.overall());
+    }
+
+    #[test]
+    fn prop_verdicts_are_the_worst_reason_and_overall_never_stricter(i in inputs()) {
+        let report = evaluate(&i, &ReadinessConfig::default());
+        let worst = report.reasons().iter().map(|r| r.severity().readiness()).max();
+        prop_assert_eq!(report.live_rollout_readiness(), worst.unwrap_or(Readiness::Go));
+        prop_assert_eq!(report.reasons().is_empty(), report.is_go());
+        prop_assert!(report.overall() <= report.live_rollout_readiness());
+        if i.mode == TradingMode::Live {
+            prop_assert_eq!(report.overall(), report.live_rollout_readiness());
+        }
+    }
+
+    #[test]
+    fn prop_components_agree_with_reasons(i in inputs()) {
+        let report = evaluate(&i, &ReadinessConfig::default());
+        prop_assert_eq!(report.components().len(), Criterion::ALL.len());
+        for c in Criterion::ALL {
+            let status = report.components()[c.as_str()].status;
+            let reason = report.reasons().iter().find(|r| r.criterion() == c);
+            match reason {
+                None => prop_assert!(matches!(status, ComponentState::Ok | ComponentState::Warning)),
+                Some(ReadinessReason::InputMissing { .. }) => prop_assert_eq!(status, ComponentState::Unknown),
+                Some(r) => prop_assert_eq!(status, ComponentState::of_failure(r.severity())),
+            }
+        }
+        // At most one reason per criterion, in criterion order.
+        let order: Vec<Criterion> = report.reasons().iter().map(ReadinessReason::criterion).collect();
+        prop_assert!(order.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn prop_next_actions_are_unique_and_cover_every_reason(i in inputs()) {
+        let report = evaluate(&i, &ReadinessConfig::default());
+        let actions = report.next_actions();
+        prop_assert!(!actions.is_empty());
+        for (n, a) in actions.iter().enumerate() {
+            prop_assert!(!actions[..n].contains(a));
+        }
+        for r in report.reasons() {
+            prop_assert!(actions.contains(&r.next_action()));
+        }
+    }
+
+    #[test]
+    fn prop_json_reads_back_as_the_document(i in inputs()) {
+        let report = evaluate(&i, &ReadinessConfig::default());
+        let json = serde_json::to_value(&report).unwrap();
+        let doc: ReadinessDocument = serde_json::from_value(json.clone()).unwrap();
+        prop_assert_eq!(&doc, &report.to_document());
+        prop_assert_eq!(serde_json::to_value(&doc).unwrap(), json);
+    }
+}

@@ -1,0 +1,100 @@
+//! Builders shared by the unit and property tests.
+
+use chrono::{Duration, TimeZone, Utc};
+use domain::{PreservationLevel, Ratio, Timestamp, TradingMode};
+use rust_decimal_macros::dec;
+
+use crate::criterion::Criterion;
+use crate::inputs::{BlockRateInput, ReadinessInputs, ShadowHealth};
+
+/// A fixed evaluation time.
+pub(crate) fn t0() -> Timestamp {
+    Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0)
+        .single()
+        .expect("2026-03-01 12:00 UTC is a valid, unambiguous time")
+}
+
+/// Inputs on which every criterion is met, in `mode`.
+pub(crate) fn healthy_in(mode: TradingMode) -> ReadinessInputs {
+    let now = t0();
+    ReadinessInputs {
+        now,
+        mode,
+        kill_switch_active: Some(false),
+        preservation_level: Some(PreservationLevel::Normal),
+        shadow_health: Some(ShadowHealth::Healthy),
+        symbol_allowlist_len: Some(2),
+        last_daily_health_report_at: Some(now - Duration::hours(6)),
+        paper_streak_days: Some(20),
+        weeks_counted: Some(3),
+        last_heartbeat_at: Some(now - Duration::minutes(1)),
+        turnover_block_rate: Some(BlockRateInput::Measured(Ratio::from_pct(dec!(30)))),
+        slippage_recent_bps: Some(dec!(3)),
+        slippage_prior_bps: Some(dec!(3)),
+        critical_alerts_in_window: Some(0),
+    }
+}
+
+/// Healthy inputs in live mode (every criterion applies).
+pub(crate) fn healthy() -> ReadinessInputs {
+    healthy_in(TradingMode::Live)
+}
+
+/// Sets the input of `criterion` to a value that fails it under the default config
+/// (`variant` picks among several failing values).
+pub(crate) fn break_criterion(inputs: &mut ReadinessInputs, criterion: Criterion, variant: u8) {
+    let now = inputs.now;
+    match criterion {
+        Criterion::KillSwitch => inputs.kill_switch_active = Some(true),
+        Criterion::CapitalPreservation => {
+            inputs.preservation_level = Some(if variant.is_multiple_of(2) {
+                PreservationLevel::Lockdown
+            } else {
+                PreservationLevel::Crisis
+            });
+        }
+        Criterion::ShadowHealth => inputs.shadow_health = Some(ShadowHealth::Critical),
+        Criterion::SymbolAllowlist => inputs.symbol_allowlist_len = Some(0),
+        Criterion::DailyHealthReport => {
+            inputs.last_daily_health_report_at =
+                Some(now - Duration::hours(25 + i64::from(variant)));
+        }
+        Criterion::PaperStreak => inputs.paper_streak_days = Some(u32::from(variant % 14)),
+        Criterion::WeeksCounted => inputs.weeks_counted = Some(u32::from(variant % 2)),
+        Criterion::Heartbeat => {
+            inputs.last_heartbeat_at = Some(now - Duration::minutes(121 + i64::from(variant)));
+        }
+        Criterion::TurnoverBlockRate => {
+            let pct = if variant.is_multiple_of(2) {
+                dec!(4.99)
+            } else {
+                dec!(70.01)
+            };
+            inputs.turnover_block_rate = Some(BlockRateInput::Measured(Ratio::from_pct(pct)));
+        }
+        Criterion::ExecutionRealism => {
+            inputs.slippage_prior_bps = Some(dec!(4));
+            inputs.slippage_recent_bps = Some(dec!(6.01) + rust_decimal::Decimal::from(variant));
+        }
+        Criterion::CriticalAlerts => {
+            inputs.critical_alerts_in_window = Some(1 + u32::from(variant));
+        }
+    }
+}
+
+/// Removes the input(s) of `criterion`.
+pub(crate) fn clear_input(inputs: &mut ReadinessInputs, criterion: Criterion) {
+    match criterion {
+        Criterion::KillSwitch => inputs.kill_switch_active = None,
+        Criterion::CapitalPreservation => inputs.preservation_level = None,
+        Criterion::ShadowHealth => inputs.shadow_health = None,
+        Criterion::SymbolAllowlist => inputs.symbol_allowlist_len = None,
+        Criterion::DailyHealthReport => inputs.last_daily_health_report_at = None,
+        Criterion::PaperStreak => inputs.paper_streak_days = None,
+        Criterion::WeeksCounted => inputs.weeks_counted = None,
+        Criterion::Heartbeat => inputs.last_heartbeat_at = None,
+        Criterion::TurnoverBlockRate => inputs.turnover_block_rate = None,
+        Criterion::ExecutionRealism => inputs.slippage_recent_bps = None,
+        Criterion::CriticalAlerts => inputs.critical_alerts_in_window = None,
+    }
+}
