@@ -47,6 +47,9 @@ pub struct EngineState {
     pub kill_switch: KillSwitch,
     /// Order sequence number (for deterministic client order ids).
     pub seq: u64,
+    /// Time of the last market event processed when this state was saved.
+    #[serde(default)]
+    pub last_event_at: Option<Timestamp>,
 }
 
 /// The pipeline, generic over the three ports it calls on every event.
@@ -171,6 +174,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         self.kill_switch = state.kill_switch;
         self.seq = state.seq;
         self.summary.start_equity = self.portfolio.equity();
+        self.summary.end_equity = self.summary.start_equity;
     }
 
     /// The state needed to resume.
@@ -181,6 +185,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             turnover: self.governor.state().clone(),
             kill_switch: self.kill_switch.clone(),
             seq: self.seq,
+            last_event_at: self.summary.last_event_at,
         }
     }
 
@@ -300,6 +305,14 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
     /// Orders still working at the venue.
     pub fn working_orders(&self) -> impl Iterator<Item = &Order> {
         self.working.values()
+    }
+    /// Time of the last market event processed.
+    pub fn last_event_at(&self) -> Option<Timestamp> {
+        self.summary.last_event_at
+    }
+    /// Market events processed in this session.
+    pub fn events_processed(&self) -> u64 {
+        self.summary.events
     }
     /// When the heartbeat job last ran.
     pub fn last_heartbeat(&self) -> Option<Timestamp> {

@@ -1,0 +1,8 @@
+//! The `backtest` binary, run as a user runs it: exit codes, artifacts, messages.
+#![allow(clippy::unwrap_used)]
+
+mod bad_input;
+mod parity;
+mod run;
+mod subcommands;
+mod support;
