@@ -278,6 +278,9 @@ impl Portfolio {
 
     /// Cash plus every position valued at its latest mark.
     pub fn equity(&self) -> Money {
+        if self.positions.is_empty() {
+            return self.cash;
+        }
         self.cash
             + self
                 .positions
@@ -377,7 +380,10 @@ impl Portfolio {
                 self.marks.insert(symbol.clone(), price);
             }
         }
-        self.update_peak();
+        // Only a held symbol's price moves equity.
+        if self.positions.contains_key(symbol) {
+            self.update_peak();
+        }
     }
 
     fn update_peak(&mut self) {

@@ -103,6 +103,7 @@ impl JobSchedule {
     /// The latest scheduled time in `[first, now]` and how many earlier ones it folds in.
     fn latest_until(&self, first: i64, now: i64) -> (i64, u32) {
         match self {
+            JobSchedule::Every(secs) if now - first < *secs => (first, 0), // the common case
             JobSchedule::Every(secs) => {
                 let n = (now - first).div_euclid(*secs);
                 (
@@ -229,7 +230,11 @@ impl Scheduler {
                 continue;
             }
             let (latest, missed) = job.schedule.latest_until(first, now);
-            job.next = job.schedule.next_after(now.max(latest));
+            job.next = match job.schedule {
+                // `latest <= now < latest + secs` by construction.
+                JobSchedule::Every(secs) => Some(latest + secs),
+                JobSchedule::Cron(_) => job.schedule.next_after(now.max(latest)),
+            };
             job.running = true;
             job.runs += 1;
             due.push(DueJob {
