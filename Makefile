@@ -30,11 +30,11 @@ ci: lint test
 
 bench:
 	$(CARGO) bench --workspace
+	$(CARGO) run --release -p backtest -- bench --bars 1000000
+	$(CARGO) run --release -p backtest -- bench --bars 10000000
 
 run-dry:
-	@if [ -d bins/runtime ]; then $(CARGO) run -p runtime; \
-	else echo "the runtime binary is not built yet (issue: storage and runtime)" >&2; exit 2; fi
+	$(CARGO) run --release -p runtime
 
 backtest:
-	@if [ -d bins/backtest ]; then $(CARGO) run --release -p backtest -- --symbol BTC-USD; \
-	else echo "the backtest binary is not built yet (issue: engine and backtest)" >&2; exit 2; fi
+	$(CARGO) run --release -p backtest -- --symbol BTC-USD

@@ -16,5 +16,8 @@ pub use advisor::{Advisor, AdvisorContext, AdvisorOutcome, Recommendation, Recom
 pub use execution::{ExecutionVenue, SubmitOutcome, VenueError};
 pub use market_data::{FeedError, MarketDataFeed};
 pub use notifier::{Notifier, NotifyError};
-pub use store::{EventBatch, Store, StoreError};
+pub use store::{
+    AuditRecord, AuditVerification, BrokenLink, ChainHead, ChainVerifier, EventBatch, GENESIS_HASH,
+    Heartbeat, Link, LinkProblem, Sha256, Store, StoreError, link_hash,
+};
 pub use strategy::Strategy;

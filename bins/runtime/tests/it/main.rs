@@ -1,0 +1,7 @@
+//! The runtime binary, run as an operator runs it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+mod lifecycle;
+mod session;

@@ -1,0 +1,76 @@
+//! A dry-run session on the bundled data: summary, store, heartbeat, resume.
+
+use crate::support::*;
+
+#[test]
+fn a_dry_run_replays_the_bundled_data_prints_a_summary_and_persists() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path(), &["--iterations", "3000"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for needle in [
+        "events                    3000",
+        "signals by tier",
+        "approvals",
+        "rejections",
+        "turnover blocks",
+        "level transitions",
+        "P&L",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+    }
+    assert!(dir.path().join("rampart.db").exists());
+    let hb: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("heartbeat.json")).unwrap())
+            .unwrap();
+    assert_eq!(hb["events"], 3000);
+    assert_eq!(hb["mode"], "dry-run");
+    assert!(
+        !dir.path().join("runtime.pid").exists(),
+        "PID file removed on a clean exit"
+    );
+}
+
+#[test]
+fn a_second_session_resumes_after_what_the_first_processed() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = run(dir.path(), &["--iterations", "2000"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let second = run(dir.path(), &["--iterations", "500"]);
+    assert!(second.status.success(), "{}", stderr(&second));
+    let text = stdout(&second);
+    assert!(
+        text.contains("resumed from stored state: skipped"),
+        "{text}"
+    );
+    assert!(text.contains("events                    500"), "{text}");
+}
+
+#[test]
+fn the_kill_switch_file_blocks_every_order() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("kill_switch"), "maintenance").unwrap();
+    let out = run(dir.path(), &["--iterations", "20000"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("approvals                 0"), "{text}");
+    assert!(
+        text.contains("orders                    0 submitted"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_kill_switch_environment_variable_blocks_every_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = runtime(dir.path(), &["--iterations", "20000"])
+        .env("RAMPART_KILL_SWITCH", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("approvals                 0"),
+        "{}",
+        stdout(&out)
+    );
+}

@@ -1,0 +1,195 @@
+//! Orders, state, heartbeats, and the projections the port reads (signals, alerts).
+
+use domain::ports::{Heartbeat, StoreError};
+use domain::{Alert, AuditEvent, ClientOrderId, Order, Signal, Timestamp};
+use sqlx::{PgPool, Row};
+
+use crate::codec::{db_error, json, name, to_json};
+
+pub(crate) async fn latest_state(pool: &PgPool) -> Result<Option<serde_json::Value>, StoreError> {
+    let row = sqlx::query(
+        "SELECT state FROM event_batches WHERE state IS NOT NULL ORDER BY batch_id DESC LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await
+    .map_err(db_error("read latest state"))?;
+    match row {
+        None => Ok(None),
+        Some(row) => {
+            let text: String = row
+                .try_get("state")
+                .map_err(db_error("read latest state"))?;
+            json(&text, "state").map(Some)
+        }
+    }
+}
+
+/// Insert, or replace when symbol and side match; a mismatch is a conflict and writes nothing.
+pub(crate) async fn put_order(pool: &PgPool, order: &Order) -> Result<(), StoreError> {
+    let doing = format!("put order {}", order.client_order_id);
+    let body = to_json(order, "order")?;
+    let done = sqlx::query(
+        "INSERT INTO orders (client_order_id, venue_order_id, symbol, side, status, terminal, created_at, updated_at, body) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         ON CONFLICT (client_order_id) DO UPDATE SET \
+             venue_order_id = excluded.venue_order_id, status = excluded.status, \
+             terminal = excluded.terminal, created_at = excluded.created_at, \
+             updated_at = excluded.updated_at, body = excluded.body \
+         WHERE orders.symbol = excluded.symbol AND orders.side = excluded.side",
+    )
+    .bind(order.client_order_id.as_str())
+    .bind(order.venue_order_id.as_deref().map(|v| v.replace('\0', "\u{fffd}")))
+    .bind(order.symbol.as_str())
+    .bind(order.side.as_str())
+    .bind(name(&order.status))
+    .bind(order.status.is_terminal())
+    .bind(order.created_at)
+    .bind(order.updated_at)
+    .bind(body)
+    .execute(pool)
+    .await
+    .map_err(db_error(&doing))?;
+    if done.rows_affected() == 1 {
+        return Ok(());
+    }
+    let existing = sqlx::query("SELECT symbol, side FROM orders WHERE client_order_id = $1")
+        .bind(order.client_order_id.as_str())
+        .fetch_optional(pool)
+        .await
+        .map_err(db_error(&doing))?;
+    let (symbol, side): (String, String) = match existing {
+        Some(row) => (
+            row.try_get("symbol").map_err(db_error(&doing))?,
+            row.try_get("side").map_err(db_error(&doing))?,
+        ),
+        None => (String::from("?"), String::from("?")),
+    };
+    Err(StoreError::Conflict(format!(
+        "client order id {} exists for {symbol} {side}, not {} {}",
+        order.client_order_id,
+        order.symbol,
+        order.side.as_str()
+    )))
+}
+
+pub(crate) async fn order(pool: &PgPool, id: &ClientOrderId) -> Result<Option<Order>, StoreError> {
+    let row = sqlx::query("SELECT body FROM orders WHERE client_order_id = $1")
+        .bind(id.as_str())
+        .fetch_optional(pool)
+        .await
+        .map_err(db_error("read order"))?;
+    match row {
+        None => Ok(None),
+        Some(row) => {
+            let body: String = row.try_get("body").map_err(db_error("read order"))?;
+            json(&body, "order").map(Some)
+        }
+    }
+}
+
+pub(crate) async fn open_orders(pool: &PgPool) -> Result<Vec<Order>, StoreError> {
+    sqlx::query("SELECT body FROM orders WHERE NOT terminal ORDER BY created_at, client_order_id")
+        .fetch_all(pool)
+        .await
+        .map_err(db_error("read open orders"))?
+        .iter()
+        .map(|row| {
+            let body: String = row.try_get("body").map_err(db_error("read open orders"))?;
+            json(&body, "order")
+        })
+        .collect()
+}
+
+/// Keeps the newest beat per instance: an older `at` does not replace a newer one.
+pub(crate) async fn put_heartbeat(pool: &PgPool, beat: &Heartbeat) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO heartbeats (instance, at, detail) VALUES ($1, $2, $3) \
+         ON CONFLICT (instance) DO UPDATE SET at = excluded.at, detail = excluded.detail \
+         WHERE excluded.at >= heartbeats.at",
+    )
+    .bind(beat.instance.replace('\0', "\u{fffd}"))
+    .bind(beat.at)
+    .bind(to_json(&beat.detail, "heartbeat detail")?)
+    .execute(pool)
+    .await
+    .map_err(db_error("put heartbeat"))?;
+    Ok(())
+}
+
+pub(crate) async fn last_heartbeat(
+    pool: &PgPool,
+    instance: &str,
+) -> Result<Option<Heartbeat>, StoreError> {
+    let err = || db_error("read heartbeat");
+    let row = sqlx::query("SELECT at, detail FROM heartbeats WHERE instance = $1")
+        .bind(instance.replace('\0', "\u{fffd}"))
+        .fetch_optional(pool)
+        .await
+        .map_err(err())?;
+    let Some(row) = row else { return Ok(None) };
+    let detail: String = row.try_get("detail").map_err(err())?;
+    Ok(Some(Heartbeat {
+        instance: instance.to_string(),
+        at: row.try_get("at").map_err(err())?,
+        detail: json(&detail, "heartbeat detail")?,
+    }))
+}
+
+/// The audit events of a projection table from `since` on, parsed.
+///
+/// TIMESTAMPTZ keeps microseconds, so the SQL filter is widened by one microsecond and
+/// the exact comparison is made on the parsed event.
+async fn projected(
+    pool: &PgPool,
+    table: &str,
+    time_column: &str,
+    since: Timestamp,
+) -> Result<Vec<AuditEvent>, StoreError> {
+    let doing = format!("read {table}");
+    sqlx::query(&format!(
+        "SELECT a.event FROM {table} p JOIN audit_events a ON a.seq = p.audit_seq \
+         WHERE p.{time_column} >= $1 - interval '1 microsecond' ORDER BY p.{time_column}, p.audit_seq"
+    ))
+    .bind(since)
+    .fetch_all(pool)
+    .await
+    .map_err(db_error(&doing))?
+    .iter()
+    .map(|row| {
+        let event: String = row.try_get("event").map_err(db_error(&doing))?;
+        json::<AuditEvent>(&event, "audit event")
+    })
+    .collect()
+}
+
+pub(crate) async fn signals_since(
+    pool: &PgPool,
+    since: Timestamp,
+) -> Result<Vec<Signal>, StoreError> {
+    let mut signals: Vec<Signal> = projected(pool, "signals", "ts", since)
+        .await?
+        .into_iter()
+        .filter_map(|e| match e {
+            AuditEvent::SignalGenerated { signal } if signal.ts >= since => Some(signal),
+            _ => None,
+        })
+        .collect();
+    signals.sort_by_key(|s| s.ts); // stable: append order within one instant
+    Ok(signals)
+}
+
+pub(crate) async fn recent_alerts(
+    pool: &PgPool,
+    since: Timestamp,
+) -> Result<Vec<Alert>, StoreError> {
+    let mut alerts: Vec<Alert> = projected(pool, "alerts", "at", since)
+        .await?
+        .into_iter()
+        .filter_map(|e| match e {
+            AuditEvent::AlertRaised { alert } if alert.at >= since => Some(alert),
+            _ => None,
+        })
+        .collect();
+    alerts.sort_by_key(|a| a.at); // stable: append order within one instant
+    Ok(alerts)
+}

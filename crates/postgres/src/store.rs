@@ -1,0 +1,134 @@
+//! [`PostgresStore`]: the `Store` port on a PostgreSQL database (or one schema of it).
+
+use async_trait::async_trait;
+use domain::ports::{AuditRecord, AuditVerification, EventBatch, Heartbeat, Store, StoreError};
+use domain::{Alert, ClientOrderId, Order, Signal, Timestamp};
+use sqlx::postgres::{PgConnectOptions, PgPool};
+use sqlx::{Connection, Executor};
+
+use crate::connect::{PostgresOptions, Shown, first_contact, open_pool};
+use crate::{append, audit, queries};
+
+/// The shared system of record.
+#[derive(Debug)]
+pub struct PostgresStore {
+    pub(crate) pool: PgPool,
+    connect: PgConnectOptions,
+    options: PostgresOptions,
+    shown: Shown,
+}
+
+impl PostgresStore {
+    /// Connects to `url` (e.g. `postgres://rampart@127.0.0.1:5432/rampart`) and applies
+    /// the migrations. Errors name the URL with its password redacted.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(url, PostgresOptions::default()).await
+    }
+
+    /// Connects with explicit options (a schema of its own, pool size, timeout).
+    pub async fn connect_with(url: &str, options: PostgresOptions) -> Result<Self, StoreError> {
+        let (pool, connect, shown) = open_pool(url, &options).await?;
+        Ok(Self {
+            pool,
+            connect,
+            options,
+            shown,
+        })
+    }
+
+    /// The URL, password redacted.
+    pub fn url(&self) -> &str {
+        &self.shown.url
+    }
+
+    /// The schema option this store was opened with.
+    pub fn schema(&self) -> Option<&str> {
+        self.options.schema.as_deref()
+    }
+
+    /// The connection pool, for adapter-level tests and maintenance tools.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Closes every connection; the store is unusable afterwards.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Closes the store and drops its schema with everything in it (test cleanup).
+    /// Does nothing to the database when no schema option was set.
+    pub async fn drop_schema(self) -> Result<(), StoreError> {
+        self.pool.close().await;
+        let Some(schema) = &self.options.schema else {
+            return Ok(());
+        };
+        let mut conn = first_contact(&self.connect, &self.options, &self.shown).await?;
+        let dropped = conn
+            .execute(format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE").as_str())
+            .await;
+        let _ = conn.close().await;
+        dropped.map(|_| ()).map_err(|e| {
+            StoreError::Backend(format!(
+                "cannot drop schema {schema} in {}: {}",
+                self.shown.url,
+                self.shown.scrub(e)
+            ))
+        })
+    }
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    async fn append(&self, batch: &EventBatch) -> Result<bool, StoreError> {
+        append::append(&self.pool, batch).await
+    }
+
+    async fn latest_state(&self) -> Result<Option<serde_json::Value>, StoreError> {
+        queries::latest_state(&self.pool).await
+    }
+
+    async fn put_order(&self, order: &Order) -> Result<(), StoreError> {
+        queries::put_order(&self.pool, order).await
+    }
+
+    async fn order(&self, id: &ClientOrderId) -> Result<Option<Order>, StoreError> {
+        queries::order(&self.pool, id).await
+    }
+
+    async fn open_orders(&self) -> Result<Vec<Order>, StoreError> {
+        queries::open_orders(&self.pool).await
+    }
+
+    async fn audit_tail(&self) -> Result<Option<AuditRecord>, StoreError> {
+        audit::tail(&self.pool).await
+    }
+
+    async fn audit_events(
+        &self,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        audit::events(&self.pool, after_seq, limit).await
+    }
+
+    async fn verify_audit(&self) -> Result<AuditVerification, StoreError> {
+        audit::verify(&self.pool).await
+    }
+
+    async fn put_heartbeat(&self, heartbeat: &Heartbeat) -> Result<(), StoreError> {
+        queries::put_heartbeat(&self.pool, heartbeat).await
+    }
+
+    async fn last_heartbeat(&self, instance: &str) -> Result<Option<Heartbeat>, StoreError> {
+        queries::last_heartbeat(&self.pool, instance).await
+    }
+
+    async fn signals_since(&self, since: Timestamp) -> Result<Vec<Signal>, StoreError> {
+        queries::signals_since(&self.pool, since).await
+    }
+
+    async fn recent_alerts(&self, since: Timestamp) -> Result<Vec<Alert>, StoreError> {
+        queries::recent_alerts(&self.pool, since).await
+    }
+}

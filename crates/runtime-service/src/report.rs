@@ -1,0 +1,89 @@
+//! The session summary an operator reads at the end of a run.
+
+use std::fmt::Write;
+
+use crate::session::SessionReport;
+
+/// Renders the session summary as aligned text.
+pub fn render(report: &SessionReport) -> String {
+    let s = &report.summary;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Rampart session {} ({})",
+        report.run_id,
+        report.mode.as_str()
+    );
+    if report.interrupted {
+        let _ = writeln!(out, "  stopped by signal after finishing the current event");
+    }
+    if report.resumed_past > 0 {
+        let _ = writeln!(
+            out,
+            "  resumed from stored state: skipped {} events already processed",
+            report.resumed_past
+        );
+    }
+    let span = match (s.first_event_at, s.last_event_at) {
+        (Some(a), Some(b)) => format!(
+            "{} .. {}",
+            a.format("%Y-%m-%d %H:%M"),
+            b.format("%Y-%m-%d %H:%M")
+        ),
+        _ => "no events".into(),
+    };
+    let _ = writeln!(out, "  {:<26}{} ({})", "events", s.events, span);
+    let tiers = ["high", "medium", "low"]
+        .iter()
+        .map(|t| format!("{t} {}", s.signals_by_tier.get(t).copied().unwrap_or(0)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let _ = writeln!(out, "  {:<26}{}", "signals by tier", tiers);
+    let _ = writeln!(out, "  {:<26}{}", "approvals", s.approvals);
+    let _ = writeln!(out, "  {:<26}{}", "rejections", s.rejected_intents);
+    for (reason, n) in &s.rejections_by_reason {
+        let _ = writeln!(out, "    {:<24}{}", reason, n);
+    }
+    let _ = writeln!(out, "  {:<26}{}", "turnover blocks", s.blocked_signals);
+    for (reason, n) in &s.blocks_by_reason {
+        let _ = writeln!(out, "    {:<24}{}", reason, n);
+    }
+    let _ = writeln!(
+        out,
+        "  {:<26}{}",
+        "signals without an order", s.signals_without_intent
+    );
+    let _ = writeln!(
+        out,
+        "  {:<26}{} submitted, {} filled, {} rejected, {} unknown",
+        "orders", s.orders_submitted, s.fills, s.orders_rejected, s.orders_unknown
+    );
+    let _ = writeln!(
+        out,
+        "  {:<26}{}",
+        "level transitions",
+        s.level_transitions.len()
+    );
+    for t in &s.level_transitions {
+        let _ = writeln!(
+            out,
+            "    {} {} -> {}",
+            t.at.format("%Y-%m-%d %H:%M"),
+            t.from,
+            t.to
+        );
+    }
+    let pnl = s.end_equity - s.start_equity;
+    let _ = writeln!(
+        out,
+        "  {:<26}{} (start {}, end {}; realised {}, fees {})",
+        "P&L",
+        pnl.value().round_dp(2),
+        s.start_equity.value().round_dp(2),
+        s.end_equity.value().round_dp(2),
+        s.realized_pnl.value().round_dp(2),
+        s.fees_paid.value().round_dp(2)
+    );
+    let _ = writeln!(out, "  {:<26}{}", "alerts", s.alerts);
+    out
+}

@@ -1,0 +1,24 @@
+//! Rampart's embedded `Store`: SQLite through sqlx, in WAL mode, zero setup.
+//!
+//! The default system of record (`data/rampart.db`). [`SqliteStore::open`] creates
+//! the file if it is missing, refuses a file that is not Rampart's (never writing to
+//! it), and applies `migrations/sqlite` before anything else. Every `append` is one
+//! `BEGIN IMMEDIATE` transaction holding the batch, its hash-chained audit records and
+//! their projections, so a `kill -9` leaves either all of it or none of it.
+//!
+//! Map:
+//! - [`open`] — [`SqliteOptions`], [`Durability`], the foreign-file probe, migrations
+//! - `append` — the append transaction: chain, audit rows, projections
+//! - `audit` — reading the trail back and verifying the chain
+//! - `queries` — orders, state, signals, alerts, heartbeats
+//! - `codec` — timestamps and enum names as stored, SHA-256, error mapping
+
+mod append;
+mod audit;
+mod codec;
+pub mod open;
+mod queries;
+mod store;
+
+pub use open::{Durability, SqliteOptions};
+pub use store::SqliteStore;

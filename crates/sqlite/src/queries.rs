@@ -1,0 +1,200 @@
+//! Orders, state, heartbeats, and the projections the port reads (signals, alerts).
+
+use domain::ports::{Heartbeat, StoreError};
+use domain::{Alert, AuditEvent, ClientOrderId, Order, Signal, Timestamp};
+use sqlx::{Row, SqliteConnection, SqlitePool};
+
+use crate::codec::{db_error, json, name, parse_ts, to_json, ts};
+
+pub(crate) async fn latest_state(
+    pool: &SqlitePool,
+) -> Result<Option<serde_json::Value>, StoreError> {
+    let row = sqlx::query(
+        "SELECT state FROM event_batches WHERE state IS NOT NULL ORDER BY batch_id DESC LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await
+    .map_err(db_error("read latest state"))?;
+    match row {
+        None => Ok(None),
+        Some(row) => {
+            let text: String = row
+                .try_get("state")
+                .map_err(db_error("read latest state"))?;
+            json(&text, "state").map(Some)
+        }
+    }
+}
+
+/// Insert, or replace when symbol and side match; a mismatch is a conflict and writes nothing.
+pub(crate) async fn put_order(
+    conn: &mut SqliteConnection,
+    order: &Order,
+) -> Result<(), StoreError> {
+    let doing = format!("put order {}", order.client_order_id);
+    let body = to_json(order, "order")?;
+    let done = sqlx::query(
+        "INSERT INTO orders (client_order_id, venue_order_id, symbol, side, status, terminal, created_at, updated_at, body) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (client_order_id) DO UPDATE SET \
+             venue_order_id = excluded.venue_order_id, status = excluded.status, \
+             terminal = excluded.terminal, created_at = excluded.created_at, \
+             updated_at = excluded.updated_at, body = excluded.body \
+         WHERE orders.symbol = excluded.symbol AND orders.side = excluded.side",
+    )
+    .bind(order.client_order_id.as_str())
+    .bind(order.venue_order_id.as_deref())
+    .bind(order.symbol.as_str())
+    .bind(order.side.as_str())
+    .bind(name(&order.status))
+    .bind(order.status.is_terminal())
+    .bind(ts(&order.created_at))
+    .bind(ts(&order.updated_at))
+    .bind(body)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_error(&doing))?;
+    if done.rows_affected() == 1 {
+        return Ok(());
+    }
+    let existing = sqlx::query("SELECT symbol, side FROM orders WHERE client_order_id = ?")
+        .bind(order.client_order_id.as_str())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_error(&doing))?;
+    let (symbol, side): (String, String) = match existing {
+        Some(row) => (
+            row.try_get("symbol").map_err(db_error(&doing))?,
+            row.try_get("side").map_err(db_error(&doing))?,
+        ),
+        None => (String::from("?"), String::from("?")),
+    };
+    Err(StoreError::Conflict(format!(
+        "client order id {} exists for {symbol} {side}, not {} {}",
+        order.client_order_id,
+        order.symbol,
+        order.side.as_str()
+    )))
+}
+
+pub(crate) async fn order(
+    pool: &SqlitePool,
+    id: &ClientOrderId,
+) -> Result<Option<Order>, StoreError> {
+    let row = sqlx::query("SELECT body FROM orders WHERE client_order_id = ?")
+        .bind(id.as_str())
+        .fetch_optional(pool)
+        .await
+        .map_err(db_error("read order"))?;
+    match row {
+        None => Ok(None),
+        Some(row) => {
+            let body: String = row.try_get("body").map_err(db_error("read order"))?;
+            json(&body, "order").map(Some)
+        }
+    }
+}
+
+pub(crate) async fn open_orders(pool: &SqlitePool) -> Result<Vec<Order>, StoreError> {
+    sqlx::query("SELECT body FROM orders WHERE terminal = 0 ORDER BY created_at, client_order_id")
+        .fetch_all(pool)
+        .await
+        .map_err(db_error("read open orders"))?
+        .iter()
+        .map(|row| {
+            let body: String = row.try_get("body").map_err(db_error("read open orders"))?;
+            json(&body, "order")
+        })
+        .collect()
+}
+
+/// Keeps the newest beat per instance: an older `at` does not replace a newer one.
+pub(crate) async fn put_heartbeat(
+    conn: &mut SqliteConnection,
+    beat: &Heartbeat,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO heartbeats (instance, at, detail) VALUES (?, ?, ?) \
+         ON CONFLICT (instance) DO UPDATE SET at = excluded.at, detail = excluded.detail \
+         WHERE excluded.at >= heartbeats.at",
+    )
+    .bind(&beat.instance)
+    .bind(ts(&beat.at))
+    .bind(to_json(&beat.detail, "heartbeat detail")?)
+    .execute(conn)
+    .await
+    .map_err(db_error("put heartbeat"))?;
+    Ok(())
+}
+
+pub(crate) async fn last_heartbeat(
+    pool: &SqlitePool,
+    instance: &str,
+) -> Result<Option<Heartbeat>, StoreError> {
+    let err = || db_error("read heartbeat");
+    let row = sqlx::query("SELECT at, detail FROM heartbeats WHERE instance = ?")
+        .bind(instance)
+        .fetch_optional(pool)
+        .await
+        .map_err(err())?;
+    let Some(row) = row else { return Ok(None) };
+    let at: String = row.try_get("at").map_err(err())?;
+    let detail: String = row.try_get("detail").map_err(err())?;
+    Ok(Some(Heartbeat {
+        instance: instance.to_string(),
+        at: parse_ts(&at, "heartbeats.at")?,
+        detail: json(&detail, "heartbeat detail")?,
+    }))
+}
+
+/// The audit events of a projection table from `since` on, parsed.
+async fn projected(
+    pool: &SqlitePool,
+    table: &str,
+    time_column: &str,
+    since: Timestamp,
+) -> Result<Vec<AuditEvent>, StoreError> {
+    let doing = format!("read {table}");
+    sqlx::query(&format!(
+        "SELECT a.seq, a.event FROM {table} p JOIN audit_events a ON a.seq = p.audit_seq \
+         WHERE p.{time_column} >= ? ORDER BY p.{time_column}, p.audit_seq"
+    ))
+    .bind(ts(&since))
+    .fetch_all(pool)
+    .await
+    .map_err(db_error(&doing))?
+    .iter()
+    .map(|row| {
+        let event: String = row.try_get("event").map_err(db_error(&doing))?;
+        json::<AuditEvent>(&event, "audit event")
+    })
+    .collect()
+}
+
+pub(crate) async fn signals_since(
+    pool: &SqlitePool,
+    since: Timestamp,
+) -> Result<Vec<Signal>, StoreError> {
+    Ok(projected(pool, "signals", "ts", since)
+        .await?
+        .into_iter()
+        .filter_map(|e| match e {
+            AuditEvent::SignalGenerated { signal } => Some(signal),
+            _ => None,
+        })
+        .collect())
+}
+
+pub(crate) async fn recent_alerts(
+    pool: &SqlitePool,
+    since: Timestamp,
+) -> Result<Vec<Alert>, StoreError> {
+    Ok(projected(pool, "alerts", "at", since)
+        .await?
+        .into_iter()
+        .filter_map(|e| match e {
+            AuditEvent::AlertRaised { alert } => Some(alert),
+            _ => None,
+        })
+        .collect())
+}

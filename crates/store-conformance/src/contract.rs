@@ -1,0 +1,780 @@
+//! One test per sentence of the `Store` contract (see `domain::ports::Store`).
+//!
+//! Each function takes a [`Harness`], makes its own fresh store and disposes of it.
+
+use std::sync::Arc;
+
+use domain::ports::{
+    AuditRecord, EventBatch, GENESIS_HASH, Heartbeat, LinkProblem, Store, StoreError, link_hash,
+};
+use domain::{OrderStatus, Side};
+use serde_json::json;
+
+use crate::fixtures::{self, alert_event, at, batch, fill_event, nth_batch, order, signal_event};
+use crate::harness::{Harness, Tamper};
+
+/// SHA-256 for checking stored hashes independently of the adapter.
+pub(crate) fn sha256(parts: &[&[u8]]) -> [u8; 32] {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    hasher.finalize().into()
+}
+
+async fn all_records<S: Store + ?Sized>(store: &S) -> Vec<AuditRecord> {
+    let mut out = Vec::new();
+    loop {
+        let after = out.last().map_or(0, |r: &AuditRecord| r.seq);
+        let page = store.audit_events(after, 100).await.expect("audit_events");
+        if page.is_empty() {
+            return out;
+        }
+        out.extend(page);
+    }
+}
+
+async fn append_ok<S: Store + ?Sized>(store: &S, batch: &EventBatch) {
+    let stored = store.append(batch).await.expect("append");
+    assert!(stored, "batch {} should be new", batch.event_id);
+}
+
+async fn append_n<S: Store + ?Sized>(store: &S, prefix: &str, n: u64) {
+    for i in 1..=n {
+        append_ok(store, &nth_batch(prefix, i)).await;
+    }
+}
+
+fn skip(test: &str, why: &str) {
+    eprintln!("store-conformance: {test} skipped: {why}");
+}
+
+/// `append` of a new batch returns `Ok(true)`.
+pub async fn append_returns_true_for_a_new_batch<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    let b = batch(
+        "BTC-USD:candle:60",
+        60,
+        vec![signal_event("BTC-USD", 60)],
+        json!({"n": 1}),
+    );
+    assert_eq!(store.append(&b).await, Ok(true));
+    h.dispose(store).await;
+}
+
+/// `append` of a stored event id is a no-op returning `Ok(false)`, even with other content.
+pub async fn append_of_a_known_event_id_is_a_noop_returning_false<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    let first = batch(
+        "BTC-USD:candle:60",
+        60,
+        vec![signal_event("BTC-USD", 60)],
+        json!({"n": 1}),
+    );
+    append_ok(&store, &first).await;
+    let tail = store.audit_tail().await.expect("audit_tail");
+
+    let again = batch(
+        "BTC-USD:candle:60",
+        120,
+        vec![alert_event("different", 120), signal_event("ETH-USD", 120)],
+        json!({"n": 2}),
+    );
+    assert_eq!(store.append(&again).await, Ok(false));
+    assert_eq!(store.append(&first).await, Ok(false));
+    assert_eq!(
+        store.audit_tail().await.expect("audit_tail"),
+        tail,
+        "no audit record added"
+    );
+    assert_eq!(
+        store.latest_state().await,
+        Ok(Some(json!({"n": 1}))),
+        "state unchanged"
+    );
+    assert!(store.recent_alerts(at(0)).await.expect("alerts").is_empty());
+    h.dispose(store).await;
+}
+
+/// A batch whose projection fails mid-way (a fill counted twice, after a signal and an
+/// alert that would have been fine) leaves nothing written, and its event id unused.
+pub async fn append_is_all_or_nothing<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    let first = batch(
+        "BTC-USD:candle:60",
+        60,
+        vec![fill_event("rp-a-1", "t-1", 60)],
+        json!({"n": 1}),
+    );
+    append_ok(&store, &first).await;
+    let tail = store.audit_tail().await.expect("audit_tail");
+
+    let bad = batch(
+        "BTC-USD:candle:120",
+        120,
+        vec![
+            signal_event("BTC-USD", 120),
+            alert_event("half-written?", 120),
+            fill_event("rp-a-1", "t-1", 120),
+        ],
+        json!({"n": 2}),
+    );
+    match store.append(&bad).await {
+        Err(StoreError::Conflict(_)) => {}
+        other => panic!("a fill counted twice must be a Conflict, got {other:?}"),
+    }
+    assert_eq!(
+        store.audit_tail().await.expect("audit_tail"),
+        tail,
+        "no audit record written"
+    );
+    assert_eq!(
+        store.latest_state().await,
+        Ok(Some(json!({"n": 1}))),
+        "state not written"
+    );
+    assert!(
+        store
+            .signals_since(at(0))
+            .await
+            .expect("signals")
+            .is_empty(),
+        "signal not projected"
+    );
+    assert!(
+        store.recent_alerts(at(0)).await.expect("alerts").is_empty(),
+        "alert not projected"
+    );
+    assert!(store.verify_audit().await.expect("verify").is_intact());
+
+    // The event id was not consumed: the corrected batch goes in.
+    let fixed = batch(
+        "BTC-USD:candle:120",
+        120,
+        vec![signal_event("BTC-USD", 120), alert_event("whole", 120)],
+        json!({"n": 2}),
+    );
+    assert_eq!(store.append(&fixed).await, Ok(true));
+    assert_eq!(store.latest_state().await, Ok(Some(json!({"n": 2}))));
+    let records = all_records(&store).await;
+    assert_eq!(
+        records.iter().map(|r| r.seq).collect::<Vec<_>>(),
+        vec![1, 2, 3]
+    );
+    assert!(store.verify_audit().await.expect("verify").is_intact());
+    h.dispose(store).await;
+}
+
+/// A batch that repeats one fill is refused whole.
+pub async fn append_refuses_a_fill_repeated_within_a_batch<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    let bad = batch(
+        "BTC-USD:candle:60",
+        60,
+        vec![
+            fill_event("rp-b-1", "t-1", 60),
+            fill_event("rp-b-1", "t-1", 60),
+        ],
+        json!({"n": 1}),
+    );
+    assert!(matches!(
+        store.append(&bad).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(store.audit_tail().await, Ok(None));
+    assert_eq!(store.latest_state().await, Ok(None));
+    // Same trade id on another order is a different fill.
+    let ok = batch(
+        "BTC-USD:candle:60",
+        60,
+        vec![
+            fill_event("rp-b-1", "t-1", 60),
+            fill_event("rp-b-2", "t-1", 60),
+        ],
+        json!({"n": 1}),
+    );
+    assert_eq!(store.append(&ok).await, Ok(true));
+    h.dispose(store).await;
+}
+
+/// `latest_state` of an empty store is `None`.
+pub async fn latest_state_is_none_when_nothing_was_appended<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    assert_eq!(store.latest_state().await, Ok(None));
+    h.dispose(store).await;
+}
+
+/// `latest_state` returns the state of the last append with a snapshot; `Null` does not replace it.
+pub async fn latest_state_returns_the_last_snapshot<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    let state = json!({"portfolio": {"cash": "10000.50", "positions": []}, "seq": 7, "ok": true});
+    append_ok(
+        &store,
+        &batch("e1", 60, vec![signal_event("BTC-USD", 60)], json!({"n": 1})),
+    )
+    .await;
+    append_ok(
+        &store,
+        &batch("e2", 120, vec![signal_event("BTC-USD", 120)], state.clone()),
+    )
+    .await;
+    assert_eq!(store.latest_state().await, Ok(Some(state.clone())));
+    append_ok(
+        &store,
+        &batch(
+            "e3",
+            180,
+            vec![signal_event("BTC-USD", 180)],
+            serde_json::Value::Null,
+        ),
+    )
+    .await;
+    assert_eq!(
+        store.latest_state().await,
+        Ok(Some(state)),
+        "a Null state is no snapshot"
+    );
+    h.dispose(store).await;
+}
+
+/// `put_order` of an existing id with the same symbol and side replaces the order.
+pub async fn put_order_replaces_an_order_with_the_same_symbol_and_side<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    let mut o = order(
+        "rp-o-1",
+        "BTC-USD",
+        Side::Buy,
+        OrderStatus::PendingSubmit,
+        60,
+    );
+    store.put_order(&o).await.expect("insert");
+    assert_eq!(store.order(&o.client_order_id).await, Ok(Some(o.clone())));
+    o.status = OrderStatus::Open;
+    o.venue_order_id = Some("v-123".into());
+    o.updated_at = at(61);
+    store.put_order(&o).await.expect("update");
+    assert_eq!(store.order(&o.client_order_id).await, Ok(Some(o)));
+    h.dispose(store).await;
+}
+
+/// `put_order` of an existing id with another symbol or side is a `Conflict` and changes nothing.
+pub async fn put_order_conflicts_on_a_different_symbol_or_side<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    let o = order("rp-o-2", "BTC-USD", Side::Buy, OrderStatus::Open, 60);
+    store.put_order(&o).await.expect("insert");
+    let other_side = order("rp-o-2", "BTC-USD", Side::Sell, OrderStatus::Filled, 61);
+    let other_symbol = order("rp-o-2", "ETH-USD", Side::Buy, OrderStatus::Filled, 61);
+    assert!(matches!(
+        store.put_order(&other_side).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store.put_order(&other_symbol).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(store.order(&o.client_order_id).await, Ok(Some(o)));
+    h.dispose(store).await;
+}
+
+/// `order` of an id never stored is `None`.
+pub async fn order_of_an_unknown_id_is_none<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    assert_eq!(store.order(&fixtures::order_id("rp-none")).await, Ok(None));
+    h.dispose(store).await;
+}
+
+/// `open_orders` returns exactly the orders whose status is not terminal.
+pub async fn open_orders_excludes_terminal_orders<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    let statuses = [
+        OrderStatus::PendingSubmit,
+        OrderStatus::Open,
+        OrderStatus::PartiallyFilled,
+        OrderStatus::Filled,
+        OrderStatus::Cancelled,
+        OrderStatus::Rejected,
+        OrderStatus::Expired,
+        OrderStatus::Unknown,
+    ];
+    for (i, status) in statuses.iter().enumerate() {
+        let secs = 60 + i64::try_from(i).unwrap_or(0);
+        store
+            .put_order(&order(
+                &format!("rp-s-{i}"),
+                "BTC-USD",
+                Side::Buy,
+                *status,
+                secs,
+            ))
+            .await
+            .expect("put_order");
+    }
+    // An order that became terminal leaves the open set.
+    let mut moved = order("rp-s-9", "ETH-USD", Side::Sell, OrderStatus::Open, 90);
+    store.put_order(&moved).await.expect("put_order");
+    moved.status = OrderStatus::Filled;
+    store.put_order(&moved).await.expect("put_order");
+
+    let mut open: Vec<_> = store
+        .open_orders()
+        .await
+        .expect("open_orders")
+        .into_iter()
+        .map(|o| (o.client_order_id.to_string(), o.status))
+        .collect();
+    open.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        open,
+        vec![
+            ("rp-s-0".to_string(), OrderStatus::PendingSubmit),
+            ("rp-s-1".to_string(), OrderStatus::Open),
+            ("rp-s-2".to_string(), OrderStatus::PartiallyFilled),
+            ("rp-s-7".to_string(), OrderStatus::Unknown),
+        ]
+    );
+    h.dispose(store).await;
+}
+
+/// Records get seq 1, 2, 3, ... in batch order, the canonical JSON, and the defined links.
+pub async fn audit_records_are_numbered_and_chained_from_genesis<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    let b1 = batch("e1", 60, fixtures::every_kind(1, 60), json!({"n": 1}));
+    let b2 = batch(
+        "e2",
+        120,
+        vec![signal_event("ETH-USD", 120)],
+        json!({"n": 2}),
+    );
+    append_ok(&store, &b1).await;
+    append_ok(&store, &b2).await;
+    let records = all_records(&store).await;
+    let events: Vec<_> = b1.events.iter().chain(&b2.events).collect();
+    assert_eq!(records.len(), events.len());
+    let mut prev = GENESIS_HASH.to_string();
+    for (i, (record, event)) in records.iter().zip(&events).enumerate() {
+        assert_eq!(record.seq, i as u64 + 1);
+        let expected_batch = if i < b1.events.len() { &b1 } else { &b2 };
+        assert_eq!(record.event_id, expected_batch.event_id);
+        assert_eq!(record.at, expected_batch.at);
+        assert_eq!(
+            record.event_json,
+            event.canonical_json().expect("serialises")
+        );
+        assert_eq!(&record.event().expect("parses"), *event);
+        assert_eq!(record.prev_hash, prev);
+        assert_eq!(
+            record.hash,
+            link_hash(sha256, &prev, record.event_json.as_bytes())
+        );
+        prev = record.hash.clone();
+    }
+    h.dispose(store).await;
+}
+
+/// `audit_events(after, limit)` returns seq > after, in order, at most `limit`.
+pub async fn audit_events_pages_by_seq<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    append_n(&store, "p", 10).await;
+    let all = store.audit_events(0, 1_000).await.expect("audit_events");
+    let page = store.audit_events(3, 4).await.expect("audit_events");
+    assert_eq!(
+        page.iter().map(|r| r.seq).collect::<Vec<_>>(),
+        vec![4, 5, 6, 7]
+    );
+    assert_eq!(page[..], all[3..7]);
+    let last = all.last().expect("records").seq;
+    assert!(
+        store
+            .audit_events(last, 10)
+            .await
+            .expect("audit_events")
+            .is_empty()
+    );
+    assert!(
+        store
+            .audit_events(0, 0)
+            .await
+            .expect("audit_events")
+            .is_empty()
+    );
+    h.dispose(store).await;
+}
+
+/// `audit_tail` is `None` on an empty trail, then the last record.
+pub async fn audit_tail_is_the_last_record<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    assert_eq!(store.audit_tail().await, Ok(None));
+    append_n(&store, "tail", 4).await;
+    let all = all_records(&store).await;
+    assert_eq!(store.audit_tail().await, Ok(all.last().cloned()));
+    h.dispose(store).await;
+}
+
+/// A batch without events stores its state and adds no audit record.
+pub async fn batch_without_events_adds_no_audit_record<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    append_ok(
+        &store,
+        &batch("e1", 60, vec![signal_event("BTC-USD", 60)], json!({"n": 1})),
+    )
+    .await;
+    append_ok(&store, &batch("e2", 120, vec![], json!({"n": 2}))).await;
+    assert_eq!(store.latest_state().await, Ok(Some(json!({"n": 2}))));
+    assert_eq!(all_records(&store).await.len(), 1);
+    assert_eq!(
+        store
+            .append(&batch("e2", 120, vec![], json!({"n": 3})))
+            .await,
+        Ok(false)
+    );
+    append_ok(
+        &store,
+        &batch(
+            "e3",
+            180,
+            vec![signal_event("BTC-USD", 180)],
+            json!({"n": 3}),
+        ),
+    )
+    .await;
+    let v = store.verify_audit().await.expect("verify");
+    assert!(v.is_intact(), "{v:?}");
+    assert_eq!(v.checked, 2);
+    h.dispose(store).await;
+}
+
+/// `verify_audit` of an intact trail after many appends: intact, every record checked.
+pub async fn audit_chain_verifies_after_many_appends<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    assert_eq!(
+        store.verify_audit().await.expect("verify"),
+        domain::ports::AuditVerification {
+            checked: 0,
+            last_seq: 0,
+            last_hash: GENESIS_HASH.to_string(),
+            broken: None,
+        },
+        "an empty trail verifies"
+    );
+    append_n(&store, "many", 120).await;
+    let tail = store
+        .audit_tail()
+        .await
+        .expect("audit_tail")
+        .expect("records");
+    let v = store.verify_audit().await.expect("verify");
+    assert!(v.is_intact(), "{v:?}");
+    assert_eq!(
+        (v.checked, v.last_seq, &v.last_hash),
+        (tail.seq, tail.seq, &tail.hash)
+    );
+    h.dispose(store).await;
+}
+
+/// Appends from two tasks at once still give one gapless, valid chain.
+pub async fn concurrent_appends_keep_the_chain_valid<H: Harness>(h: &H) {
+    let store = Arc::new(h.fresh().await);
+    let tasks: Vec<_> = ["left", "right"]
+        .into_iter()
+        .map(|prefix| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move {
+                for n in 1..=40 {
+                    let b = nth_batch(prefix, n);
+                    assert_eq!(store.append(&b).await, Ok(true), "{}", b.event_id);
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("appending task panicked");
+    }
+    // Both tasks racing on one event id: exactly one wins.
+    let same = nth_batch("same", 1);
+    let (a, b) = tokio::join!(store.append(&same), store.append(&same));
+    assert_eq!(
+        [a, b].iter().filter(|r| **r == Ok(true)).count(),
+        1,
+        "exactly one append wins"
+    );
+
+    let records = all_records(&*store).await;
+    let expected: u64 = (1..=40u64)
+        .map(|n| nth_batch("x", n).events.len() as u64)
+        .sum::<u64>()
+        * 2
+        + nth_batch("same", 1).events.len() as u64;
+    assert_eq!(records.len() as u64, expected);
+    assert!(
+        records
+            .iter()
+            .enumerate()
+            .all(|(i, r)| r.seq == i as u64 + 1),
+        "gapless"
+    );
+    let v = store.verify_audit().await.expect("verify");
+    assert!(v.is_intact(), "{v:?}");
+    let Ok(store) = Arc::try_unwrap(store) else {
+        panic!("tasks finished, store has one owner");
+    };
+    h.dispose(store).await;
+}
+
+async fn tampered<H: Harness>(
+    h: &H,
+    test: &str,
+    how: impl Fn(&[AuditRecord]) -> Tamper,
+) -> Option<(domain::ports::AuditVerification, Vec<AuditRecord>, Tamper)> {
+    let store = h.fresh().await;
+    append_n(&store, "tamper", 12).await;
+    let records = all_records(&store).await;
+    let tamper = how(&records);
+    if !h.tamper(&store, tamper).await {
+        skip(test, "this store cannot be altered from outside");
+        h.dispose(store).await;
+        return None;
+    }
+    let v = store
+        .verify_audit()
+        .await
+        .expect("verify reads a tampered trail");
+    h.dispose(store).await;
+    Some((v, records, tamper))
+}
+
+/// Altering one byte of a stored event is reported at that record as a hash mismatch.
+pub async fn altered_event_is_detected_at_its_seq<H: Harness>(h: &H) {
+    let Some((v, _, _)) = tampered(h, "altered_event_is_detected_at_its_seq", |records| {
+        Tamper::FlipEventBit {
+            seq: records[records.len() / 2].seq,
+            byte: 17,
+        }
+    })
+    .await
+    else {
+        return;
+    };
+    let broken = v.broken.expect("an altered event must break the chain");
+    assert!(
+        matches!(broken.problem, LinkProblem::HashMismatch { .. }),
+        "{broken}"
+    );
+    assert_eq!(
+        v.checked + 1,
+        broken.seq,
+        "everything before the broken link verified"
+    );
+}
+
+/// Altering a stored hash is reported at that record.
+pub async fn altered_hash_is_detected_at_its_seq<H: Harness>(h: &H) {
+    let Some((v, records, Tamper::ZeroHash { seq })) =
+        tampered(h, "altered_hash_is_detected_at_its_seq", |records| {
+            Tamper::ZeroHash {
+                seq: records[3].seq,
+            }
+        })
+        .await
+    else {
+        return;
+    };
+    let broken = v.broken.expect("an altered hash must break the chain");
+    assert_eq!(broken.seq, seq, "{broken}");
+    assert!(
+        matches!(broken.problem, LinkProblem::HashMismatch { .. }),
+        "{broken}"
+    );
+    assert!(records.len() > 4);
+}
+
+/// Deleting a record in the middle is reported where the gap starts.
+pub async fn deleted_record_is_detected<H: Harness>(h: &H) {
+    let Some((v, _, Tamper::Delete { seq })) =
+        tampered(h, "deleted_record_is_detected", |records| Tamper::Delete {
+            seq: records[4].seq,
+        })
+        .await
+    else {
+        return;
+    };
+    let broken = v.broken.expect("a deleted record must break the chain");
+    assert_eq!(broken.seq, seq + 1, "{broken}");
+    assert_eq!(broken.problem, LinkProblem::SeqGap { expected: seq });
+}
+
+/// Deleting the last record is reported against the stored head.
+pub async fn deleted_tail_is_detected<H: Harness>(h: &H) {
+    let Some((v, records, _)) = tampered(h, "deleted_tail_is_detected", |records| Tamper::Delete {
+        seq: records.last().expect("records").seq,
+    })
+    .await
+    else {
+        return;
+    };
+    let last = records.last().expect("records");
+    let broken = v.broken.expect("a deleted tail must break the chain");
+    assert_eq!(broken.seq, last.seq, "{broken}");
+    assert!(
+        matches!(broken.problem, LinkProblem::MissingTail { .. }),
+        "{broken}"
+    );
+}
+
+/// `signals_since(t)` returns signals with `ts >= t`, by time then append order.
+pub async fn signals_since_returns_signals_from_that_time_in_order<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    // Appended out of time order on purpose: the answer is in time order.
+    append_ok(
+        &store,
+        &batch(
+            "e1",
+            300,
+            vec![signal_event("BTC-USD", 300), alert_event("a", 300)],
+            json!(null),
+        ),
+    )
+    .await;
+    append_ok(
+        &store,
+        &batch("e2", 100, vec![signal_event("ETH-USD", 100)], json!(null)),
+    )
+    .await;
+    append_ok(
+        &store,
+        &batch(
+            "e3",
+            200,
+            vec![signal_event("SOL-USD", 200), signal_event("ADA-USD", 200)],
+            json!(null),
+        ),
+    )
+    .await;
+    let names = |signals: Vec<domain::Signal>| {
+        signals
+            .into_iter()
+            .map(|s| s.symbol.to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(store.signals_since(at(0)).await.expect("signals")),
+        vec!["ETH-USD", "SOL-USD", "ADA-USD", "BTC-USD"]
+    );
+    assert_eq!(
+        names(store.signals_since(at(200)).await.expect("signals")),
+        vec!["SOL-USD", "ADA-USD", "BTC-USD"]
+    );
+    assert!(
+        store
+            .signals_since(at(301))
+            .await
+            .expect("signals")
+            .is_empty()
+    );
+    let full = store.signals_since(at(300)).await.expect("signals");
+    assert_eq!(
+        full,
+        vec![fixtures::signal("BTC-USD", 300)],
+        "signals come back whole"
+    );
+    h.dispose(store).await;
+}
+
+/// `recent_alerts(t)` returns alerts with `at >= t`, by time then append order.
+pub async fn recent_alerts_returns_alerts_from_that_time_in_order<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    append_ok(
+        &store,
+        &batch(
+            "e1",
+            300,
+            vec![alert_event("late", 300), signal_event("BTC-USD", 300)],
+            json!(null),
+        ),
+    )
+    .await;
+    append_ok(
+        &store,
+        &batch(
+            "e2",
+            100,
+            vec![alert_event("early", 100), alert_event("early too", 100)],
+            json!(null),
+        ),
+    )
+    .await;
+    let messages =
+        |alerts: Vec<domain::Alert>| alerts.into_iter().map(|a| a.message).collect::<Vec<_>>();
+    assert_eq!(
+        messages(store.recent_alerts(at(0)).await.expect("alerts")),
+        vec!["early", "early too", "late"]
+    );
+    assert_eq!(
+        messages(store.recent_alerts(at(101)).await.expect("alerts")),
+        vec!["late"]
+    );
+    assert_eq!(
+        store.recent_alerts(at(300)).await.expect("alerts"),
+        vec![fixtures::alert("late", 300)]
+    );
+    h.dispose(store).await;
+}
+
+/// `last_heartbeat` returns the newest beat per instance; an older beat put later does not replace it.
+pub async fn heartbeat_keeps_the_latest_per_instance<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    assert_eq!(store.last_heartbeat("a").await, Ok(None));
+    let beat = |instance: &str, secs, n| Heartbeat {
+        instance: instance.to_string(),
+        at: at(secs),
+        detail: json!({"n": n, "mode": "dry-run"}),
+    };
+    store.put_heartbeat(&beat("a", 60, 1)).await.expect("put");
+    store.put_heartbeat(&beat("b", 60, 10)).await.expect("put");
+    store.put_heartbeat(&beat("a", 120, 2)).await.expect("put");
+    store.put_heartbeat(&beat("a", 90, 3)).await.expect("put");
+    assert_eq!(store.last_heartbeat("a").await, Ok(Some(beat("a", 120, 2))));
+    assert_eq!(store.last_heartbeat("b").await, Ok(Some(beat("b", 60, 10))));
+    h.dispose(store).await;
+}
+
+/// Closing and reopening keeps state, orders and a verifying chain; appends continue the chain.
+pub async fn state_orders_and_chain_survive_reopen<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    append_n(&store, "durable", 9).await;
+    let o = order("rp-d-1", "BTC-USD", Side::Buy, OrderStatus::Unknown, 60);
+    store.put_order(&o).await.expect("put_order");
+    let tail = store.audit_tail().await.expect("audit_tail");
+    let Some(store) = h.reopen(store).await else {
+        skip(
+            "state_orders_and_chain_survive_reopen",
+            "this store keeps nothing across instances",
+        );
+        return;
+    };
+    assert_eq!(store.latest_state().await, Ok(Some(json!({"n": 9}))));
+    assert_eq!(store.audit_tail().await.expect("audit_tail"), tail);
+    assert_eq!(store.open_orders().await, Ok(vec![o]));
+    assert!(store.verify_audit().await.expect("verify").is_intact());
+    append_ok(&store, &nth_batch("durable", 10)).await;
+    let v = store.verify_audit().await.expect("verify");
+    assert!(v.is_intact(), "{v:?}");
+    assert_eq!(store.latest_state().await, Ok(Some(json!({"n": 10}))));
+    h.dispose(store).await;
+}
+
+/// After reopening, an already stored event id is still a no-op.
+pub async fn event_ids_stay_known_after_reopen<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    append_n(&store, "known", 3).await;
+    let Some(store) = h.reopen(store).await else {
+        skip(
+            "event_ids_stay_known_after_reopen",
+            "this store keeps nothing across instances",
+        );
+        return;
+    };
+    assert_eq!(store.append(&nth_batch("known", 2)).await, Ok(false));
+    assert_eq!(store.latest_state().await, Ok(Some(json!({"n": 3}))));
+    h.dispose(store).await;
+}

@@ -1,0 +1,263 @@
+//! Valid domain values to build batches from, all at fixed times (no wall clock).
+
+use chrono::{Duration, TimeZone, Utc};
+use domain::ports::EventBatch;
+use domain::{
+    Actor, Alert, AlertKind, AuditEvent, BlockReason, ClientOrderId, Confidence, Features, Fill,
+    IntentKind, JobOutcome, KillSwitchSource, KillSwitchTrigger, LevelChange, LevelChangeCause,
+    Money, Order, OrderIntent, OrderStatus, OrderType, PreservationLevel, Price, Qty, Ratio,
+    RejectReason, Severity, Side, Signal, StrategyId, Symbol, Tier, Timestamp,
+};
+use rust_decimal::Decimal;
+
+/// 2024-01-01T00:00:00Z, the suite's epoch.
+pub fn t0() -> Timestamp {
+    Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0)
+        .single()
+        .expect("2024-01-01 is a valid date")
+}
+
+/// `t0 + secs` seconds.
+pub fn at(secs: i64) -> Timestamp {
+    t0() + Duration::seconds(secs)
+}
+
+fn dec(units: i64, scale: u32) -> Decimal {
+    Decimal::new(units, scale)
+}
+
+/// A symbol from fixture text (panics on invalid fixture text only).
+pub fn symbol(text: &str) -> Symbol {
+    Symbol::new(text).expect("fixture symbols are valid")
+}
+
+/// A client order id from fixture text.
+pub fn order_id(text: &str) -> ClientOrderId {
+    ClientOrderId::new(text).expect("fixture order ids are valid")
+}
+
+fn strategy() -> StrategyId {
+    StrategyId::new("sma_cross").expect("fixture strategy id is valid")
+}
+
+fn price(units: i64) -> Price {
+    Price::new(dec(units, 2)).expect("fixture prices are positive")
+}
+
+fn qty(units: i64) -> Qty {
+    Qty::new(dec(units, 4)).expect("fixture quantities are not negative")
+}
+
+/// A signal of `sym` at `t0 + secs`.
+pub fn signal(sym: &str, secs: i64) -> Signal {
+    Signal {
+        symbol: symbol(sym),
+        side: Side::Buy,
+        confidence: Confidence::new(dec(72, 2)).expect("0.72 is a confidence"),
+        tier: Tier::Medium,
+        expected_edge: Ratio::from_fraction(dec(35, 4)),
+        price: price(4_200_050),
+        stop_distance: Some(price(80_000)),
+        is_exit: false,
+        strategy: strategy(),
+        features: [("fast", dec(42_010, 0)), ("slow", dec(41_990, 0))]
+            .into_iter()
+            .collect::<Features>(),
+        ts: at(secs),
+    }
+}
+
+/// `SignalGenerated` of `sym` at `t0 + secs`.
+pub fn signal_event(sym: &str, secs: i64) -> AuditEvent {
+    AuditEvent::SignalGenerated {
+        signal: signal(sym, secs),
+    }
+}
+
+/// An alert with `message` at `t0 + secs`.
+pub fn alert(message: &str, secs: i64) -> Alert {
+    Alert {
+        severity: Severity::Warning,
+        kind: AlertKind::LevelChanged,
+        message: message.to_string(),
+        symbol: Some(symbol("BTC-USD")),
+        at: at(secs),
+    }
+}
+
+/// `AlertRaised` with `message` at `t0 + secs`.
+pub fn alert_event(message: &str, secs: i64) -> AuditEvent {
+    AuditEvent::AlertRaised {
+        alert: alert(message, secs),
+    }
+}
+
+/// A fill of order `id` with venue trade id `trade`.
+pub fn fill(id: &str, trade: &str, secs: i64) -> Fill {
+    Fill {
+        client_order_id: order_id(id),
+        trade_id: trade.to_string(),
+        symbol: symbol("BTC-USD"),
+        side: Side::Buy,
+        qty: qty(15),
+        price: price(4_200_000),
+        fee: Money::new(dec(126, 2)),
+        ts: at(secs),
+    }
+}
+
+/// `OrderFilled` of order `id`, trade `trade`.
+pub fn fill_event(id: &str, trade: &str, secs: i64) -> AuditEvent {
+    AuditEvent::OrderFilled {
+        fill: fill(id, trade, secs),
+    }
+}
+
+/// An order intent of `id` (for decisions).
+pub fn intent(id: &str, secs: i64) -> OrderIntent {
+    OrderIntent {
+        client_order_id: order_id(id),
+        symbol: symbol("BTC-USD"),
+        side: Side::Buy,
+        kind: IntentKind::Entry,
+        order_type: OrderType::Market,
+        qty: qty(15),
+        reference_price: price(4_200_000),
+        stop_distance: price(80_000),
+        confidence: Confidence::new(dec(72, 2)).expect("0.72 is a confidence"),
+        tier: Tier::Medium,
+        strategy: strategy(),
+        created_at: at(secs),
+        quote_budget: None,
+    }
+}
+
+/// One event of each kind the pipeline records, at `t0 + secs`, ids suffixed by `n`.
+pub fn every_kind(n: u64, secs: i64) -> Vec<AuditEvent> {
+    let id = format!("rp-fx-{n}");
+    vec![
+        signal_event("BTC-USD", secs),
+        AuditEvent::TradeApproved {
+            intent: intent(&id, secs),
+            adjustments: vec![],
+        },
+        AuditEvent::TradeRejected {
+            intent: intent(&format!("{id}-r"), secs),
+            reasons: vec![
+                RejectReason::MaxOpenPositions { open: 3, max: 3 },
+                RejectReason::ConfidenceTooLow {
+                    confidence: Confidence::new(dec(55, 2)).expect("0.55 is a confidence"),
+                    min: Confidence::new(dec(60, 2)).expect("0.60 is a confidence"),
+                },
+            ],
+        },
+        AuditEvent::TurnoverBlocked {
+            symbol: symbol("BTC-USD"),
+            signal: signal("BTC-USD", secs),
+            reasons: vec![BlockReason::DailyCap { count: 3, max: 3 }],
+        },
+        AuditEvent::OrderSubmitted {
+            order: order(&id, "BTC-USD", Side::Buy, OrderStatus::Open, secs),
+        },
+        fill_event(&id, &format!("{id}-1"), secs),
+        AuditEvent::OrderFailed {
+            client_order_id: order_id(&format!("{id}-f")),
+            symbol: symbol("BTC-USD"),
+            failure: domain::OrderFailure::Unknown {
+                detail: "timeout after 10 s".into(),
+            },
+        },
+        AuditEvent::LevelChanged {
+            change: LevelChange {
+                from: PreservationLevel::Normal,
+                to: PreservationLevel::Caution,
+                cause: LevelChangeCause::DrawdownThreshold {
+                    drawdown: Ratio::from_fraction(dec(31, 3)),
+                    threshold: Ratio::from_fraction(dec(3, 2)),
+                },
+                equity: Money::new(dec(969_000, 2)),
+                drawdown: Ratio::from_fraction(dec(31, 3)),
+                consecutive_losses: 2,
+                at: at(secs),
+            },
+        },
+        AuditEvent::KillSwitchActivated {
+            source: KillSwitchSource::Stored {
+                actor: Actor::Automatic {
+                    trigger: KillSwitchTrigger::DailyLossBreach,
+                },
+                reason: "daily loss 5.2% > 5%".into(),
+            },
+            at: at(secs),
+        },
+        AuditEvent::KillSwitchDeactivated {
+            actor: Actor::Operator { name: "ana".into() },
+            reason: "reviewed".into(),
+            at: at(secs),
+        },
+        alert_event("level changed to caution", secs),
+        AuditEvent::JobRan {
+            job: "heartbeat".into(),
+            scheduled_for: at(secs),
+            started_at: at(secs),
+            finished_at: at(secs),
+            outcome: JobOutcome::Coalesced { missed: 2 },
+        },
+    ]
+}
+
+/// An order of `id` on `sym`.
+pub fn order(id: &str, sym: &str, side: Side, status: OrderStatus, secs: i64) -> Order {
+    Order {
+        client_order_id: order_id(id),
+        venue_order_id: None,
+        symbol: symbol(sym),
+        side,
+        order_type: OrderType::Limit {
+            price: price(4_100_000),
+        },
+        qty: qty(15),
+        filled_qty: Qty::ZERO,
+        avg_fill_price: None,
+        status,
+        created_at: at(secs),
+        updated_at: at(secs),
+    }
+}
+
+/// A batch `event_id` at `t0 + secs` with `events` and `state`.
+pub fn batch(
+    event_id: &str,
+    secs: i64,
+    events: Vec<AuditEvent>,
+    state: serde_json::Value,
+) -> EventBatch {
+    EventBatch {
+        event_id: event_id.to_string(),
+        at: at(secs),
+        events,
+        state,
+    }
+}
+
+/// The `n`-th batch of a simple run: 1 to 3 events, state `{"n": n}`.
+pub fn nth_batch(prefix: &str, n: u64) -> EventBatch {
+    let secs = i64::try_from(n).unwrap_or(i64::MAX / 120) * 60;
+    let mut events = vec![signal_event("BTC-USD", secs)];
+    if n.is_multiple_of(2) {
+        events.push(alert_event(&format!("alert {n}"), secs));
+    }
+    if n.is_multiple_of(3) {
+        events.push(fill_event(
+            &format!("rp-{prefix}-{n}"),
+            &format!("t{n}"),
+            secs,
+        ));
+    }
+    batch(
+        &format!("{prefix}:candle:{n}"),
+        secs,
+        events,
+        serde_json::json!({ "n": n }),
+    )
+}

@@ -1,0 +1,87 @@
+//! The conformance suite of the `Store` port: one test per contract sentence.
+//!
+//! Each adapter (SQLite, PostgreSQL, the in-memory store) implements [`Harness`] to say how
+//! to make a fresh store, reopen it, and (if it can) tamper with its stored audit trail,
+//! then calls [`store_conformance_tests!`] once in its `tests/`. The macro expands to one
+//! `#[tokio::test]` per function of [`contract`] plus the property tests of [`property`],
+//! so a failure names the sentence that broke.
+//!
+//! ```text
+//! // crates/sqlite/tests/it/conformance.rs
+//! store_conformance::store_conformance_tests!(async { Some(SqliteHarness::default()) });
+//! ```
+//!
+//! The caller needs `tokio` (features `macros`, `rt-multi-thread`) as a dev-dependency.
+//!
+//! Map:
+//! - [`harness`] — [`Harness`], [`Tamper`]
+//! - [`fixtures`] — valid domain values to build batches from
+//! - [`contract`] — the tests, one async function per sentence
+//! - [`property`] — random batch sequences: the chain verifies, any flipped byte is caught
+
+pub mod contract;
+pub mod fixtures;
+pub mod harness;
+pub mod property;
+
+pub use harness::{Harness, Tamper};
+
+/// Expands to one test per contract sentence for the harness that `$make` (a future
+/// yielding `Option<impl Harness>`; `None` skips) produces.
+#[macro_export]
+macro_rules! store_conformance_tests {
+    ($make:expr) => {
+        $crate::__store_conformance_tests!($make;
+            append_returns_true_for_a_new_batch,
+            append_of_a_known_event_id_is_a_noop_returning_false,
+            append_is_all_or_nothing,
+            append_refuses_a_fill_repeated_within_a_batch,
+            latest_state_is_none_when_nothing_was_appended,
+            latest_state_returns_the_last_snapshot,
+            put_order_replaces_an_order_with_the_same_symbol_and_side,
+            put_order_conflicts_on_a_different_symbol_or_side,
+            order_of_an_unknown_id_is_none,
+            open_orders_excludes_terminal_orders,
+            audit_records_are_numbered_and_chained_from_genesis,
+            audit_events_pages_by_seq,
+            audit_tail_is_the_last_record,
+            batch_without_events_adds_no_audit_record,
+            audit_chain_verifies_after_many_appends,
+            concurrent_appends_keep_the_chain_valid,
+            altered_event_is_detected_at_its_seq,
+            altered_hash_is_detected_at_its_seq,
+            deleted_record_is_detected,
+            deleted_tail_is_detected,
+            signals_since_returns_signals_from_that_time_in_order,
+            recent_alerts_returns_alerts_from_that_time_in_order,
+            heartbeat_keeps_the_latest_per_instance,
+            state_orders_and_chain_survive_reopen,
+            event_ids_stay_known_after_reopen
+        );
+
+        #[test]
+        fn prop_audit_chain_verifies_and_any_flipped_event_byte_is_detected() {
+            let rt = $crate::property::runtime();
+            let Some(harness) = rt.block_on($make) else {
+                return;
+            };
+            $crate::property::chain_verifies_and_flips_are_detected(&rt, &harness);
+        }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __store_conformance_tests {
+    ($make:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let Some(harness) = $make.await else {
+                    return;
+                };
+                $crate::contract::$name(&harness).await;
+            }
+        )*
+    };
+}
