@@ -1,24 +1,97 @@
 //! The in-memory `Store`, used when persistence is off (backtests, benchmarks, tests).
 //!
 //! It keeps the latest `capacity` event batches (older ones are dropped, so a
-//! ten-million-bar backtest does not grow without bound), every order, and the
-//! latest state. It keeps the port's contract: idempotent by event id (within
-//! the retained window), conflicting order ids are refused.
+//! ten-million-bar backtest does not grow without bound) with their hash-chained
+//! audit records, every order, the latest state and the latest heartbeat per
+//! instance. It keeps the port's contract within the retained window: idempotent
+//! by event id, fills counted twice and conflicting order ids are refused, and
+//! `verify_audit` recomputes the retained part of the chain.
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use domain::ports::{EventBatch, Store, StoreError};
-use domain::{ClientOrderId, Order};
+use domain::ports::{
+    AuditRecord, AuditVerification, ChainHead, ChainVerifier, EventBatch, Heartbeat, Store,
+    StoreError,
+};
+use domain::{AuditEvent, ClientOrderId, Order};
+use sha2::Digest;
 
-#[derive(Debug, Default)]
+/// SHA-256 for the audit chain (the domain defines the chain, the store supplies the hash).
+fn sha256(parts: &[&[u8]]) -> [u8; 32] {
+    let mut hasher = sha2::Sha256::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    hasher.finalize().into()
+}
+
+/// The (order, trade) keys of the fills a batch records.
+fn fill_keys(batch: &EventBatch) -> Vec<(ClientOrderId, String)> {
+    batch
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            AuditEvent::OrderFilled { fill } => {
+                Some((fill.client_order_id.clone(), fill.trade_id.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[derive(Debug)]
 struct Inner {
     batches: VecDeque<EventBatch>,
     ids: HashSet<String>,
+    fills: HashSet<(ClientOrderId, String)>,
+    records: VecDeque<AuditRecord>,
+    /// The link before the first retained record (genesis until something is dropped).
+    window_start: ChainHead,
+    head: ChainHead,
     orders: BTreeMap<ClientOrderId, Order>,
     state: Option<serde_json::Value>,
+    heartbeats: BTreeMap<String, Heartbeat>,
     appended: u64,
+}
+
+impl Default for Inner {
+    fn default() -> Self {
+        Self {
+            batches: VecDeque::new(),
+            ids: HashSet::new(),
+            fills: HashSet::new(),
+            records: VecDeque::new(),
+            window_start: ChainHead::genesis(),
+            head: ChainHead::genesis(),
+            orders: BTreeMap::new(),
+            state: None,
+            heartbeats: BTreeMap::new(),
+            appended: 0,
+        }
+    }
+}
+
+impl Inner {
+    /// Drops the oldest batch with its audit records and fill keys.
+    fn drop_oldest(&mut self) {
+        let Some(old) = self.batches.pop_front() else {
+            return;
+        };
+        self.ids.remove(&old.event_id);
+        for key in fill_keys(&old) {
+            self.fills.remove(&key);
+        }
+        for _ in 0..old.events.len() {
+            if let Some(record) = self.records.pop_front() {
+                self.window_start = ChainHead {
+                    seq: record.seq,
+                    hash: record.hash,
+                };
+            }
+        }
+    }
 }
 
 /// A bounded, in-process store.
@@ -65,6 +138,27 @@ impl Store for MemoryStore {
         if inner.ids.contains(&batch.event_id) {
             return Ok(false);
         }
+        // Check everything before changing anything: the batch goes in whole or not at all.
+        let fills = fill_keys(batch);
+        let mut seen = HashSet::new();
+        for key in &fills {
+            if inner.fills.contains(key) || !seen.insert(key) {
+                return Err(StoreError::Conflict(format!(
+                    "append {}: fill {} of order {} is already stored (a fill counted twice); nothing written",
+                    batch.event_id, key.1, key.0
+                )));
+            }
+        }
+        let records = AuditRecord::chain(sha256, &inner.head, batch)?;
+
+        if let Some(last) = records.last() {
+            inner.head = ChainHead {
+                seq: last.seq,
+                hash: last.hash.clone(),
+            };
+        }
+        inner.records.extend(records);
+        inner.fills.extend(fills);
         inner.ids.insert(batch.event_id.clone());
         if !batch.state.is_null() {
             inner.state = Some(batch.state.clone());
@@ -72,9 +166,7 @@ impl Store for MemoryStore {
         inner.batches.push_back(batch.clone());
         inner.appended += 1;
         while inner.batches.len() > self.capacity {
-            if let Some(old) = inner.batches.pop_front() {
-                inner.ids.remove(&old.event_id);
-            }
+            inner.drop_oldest();
         }
         Ok(true)
     }
@@ -113,5 +205,102 @@ impl Store for MemoryStore {
             .filter(|o| !o.status.is_terminal())
             .cloned()
             .collect())
+    }
+
+    async fn audit_tail(&self) -> Result<Option<AuditRecord>, StoreError> {
+        Ok(self.lock().records.back().cloned())
+    }
+
+    async fn audit_events(
+        &self,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        let inner = self.lock();
+        let start = inner.records.partition_point(|r| r.seq <= after_seq);
+        Ok(inner
+            .records
+            .iter()
+            .skip(start)
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .cloned()
+            .collect())
+    }
+
+    async fn verify_audit(&self) -> Result<AuditVerification, StoreError> {
+        let inner = self.lock();
+        let mut verifier = ChainVerifier::after(sha256, inner.window_start.clone());
+        for record in &inner.records {
+            if !verifier.check(record.link()) {
+                break;
+            }
+        }
+        Ok(verifier.finish(Some(&inner.head)))
+    }
+
+    async fn put_heartbeat(&self, heartbeat: &Heartbeat) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let newer = inner
+            .heartbeats
+            .get(&heartbeat.instance)
+            .is_none_or(|old| heartbeat.at >= old.at);
+        if newer {
+            inner
+                .heartbeats
+                .insert(heartbeat.instance.clone(), heartbeat.clone());
+        }
+        Ok(())
+    }
+
+    async fn last_heartbeat(&self, instance: &str) -> Result<Option<Heartbeat>, StoreError> {
+        Ok(self.lock().heartbeats.get(instance).cloned())
+    }
+
+    // `signals_since` and `recent_alerts`: the trait's defaults (a scan of the retained
+    // audit records through `audit_events`) are right for a bounded in-memory store.
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    fn batch(n: u32) -> EventBatch {
+        let at = Utc
+            .with_ymd_and_hms(2024, 1, 1, 0, n, 0)
+            .single()
+            .expect("valid time");
+        EventBatch {
+            event_id: format!("e{n}"),
+            at,
+            events: vec![AuditEvent::KillSwitchDeactivated {
+                actor: domain::Actor::Operator { name: "ana".into() },
+                reason: format!("r{n}"),
+                at,
+            }],
+            state: serde_json::json!({ "n": n }),
+        }
+    }
+
+    #[test]
+    fn a_bounded_store_verifies_the_window_it_keeps() {
+        futures::executor::block_on(bounded_window());
+    }
+
+    async fn bounded_window() {
+        let store = MemoryStore::new(3);
+        for n in 1..=10 {
+            assert_eq!(store.append(&batch(n)).await, Ok(true));
+        }
+        let records = store.audit_events(0, 100).await.expect("records");
+        assert_eq!(
+            records.iter().map(|r| r.seq).collect::<Vec<_>>(),
+            vec![8, 9, 10]
+        );
+        let v = store.verify_audit().await.expect("verify");
+        assert!(v.is_intact(), "{v:?}");
+        assert_eq!((v.checked, v.last_seq), (3, 10));
+        // A dropped event id is forgotten (the documented limit of the window).
+        assert_eq!(store.append(&batch(1)).await, Ok(true));
     }
 }

@@ -446,36 +446,23 @@ pub trait Store: Send + Sync {
     async fn open_orders(&self) -> Result<Vec<Order>, StoreError>;
 
     /// The last audit record, if any.
-    async fn audit_tail(&self) -> Result<Option<AuditRecord>, StoreError> {
-        Err(StoreError::Unsupported("audit_tail"))
-    }
+    async fn audit_tail(&self) -> Result<Option<AuditRecord>, StoreError>;
 
     /// Up to `limit` audit records with seq > `after_seq`, in seq order (for export and paging).
     async fn audit_events(
         &self,
         after_seq: u64,
         limit: u32,
-    ) -> Result<Vec<AuditRecord>, StoreError> {
-        let _ = (after_seq, limit);
-        Err(StoreError::Unsupported("audit_events"))
-    }
+    ) -> Result<Vec<AuditRecord>, StoreError>;
 
     /// Recomputes the audit chain and names the first broken link.
-    async fn verify_audit(&self) -> Result<AuditVerification, StoreError> {
-        Err(StoreError::Unsupported("verify_audit"))
-    }
+    async fn verify_audit(&self) -> Result<AuditVerification, StoreError>;
 
     /// Records a heartbeat of a runtime instance.
-    async fn put_heartbeat(&self, heartbeat: &Heartbeat) -> Result<(), StoreError> {
-        let _ = heartbeat;
-        Err(StoreError::Unsupported("put_heartbeat"))
-    }
+    async fn put_heartbeat(&self, heartbeat: &Heartbeat) -> Result<(), StoreError>;
 
     /// The latest heartbeat of `instance`, if any.
-    async fn last_heartbeat(&self, instance: &str) -> Result<Option<Heartbeat>, StoreError> {
-        let _ = instance;
-        Err(StoreError::Unsupported("last_heartbeat"))
-    }
+    async fn last_heartbeat(&self, instance: &str) -> Result<Option<Heartbeat>, StoreError>;
 
     /// Signals with `ts >= since`, oldest first.
     ///
