@@ -43,9 +43,6 @@ pub enum StoreError {
     /// nothing of the operation was written.
     #[error("store failed: {0}")]
     Backend(String),
-    /// This store does not implement the operation.
-    #[error("not supported by this store: {0}")]
-    Unsupported(&'static str),
 }
 
 /// Everything one market event produced, persisted atomically.
