@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::filters::FilterFailure;
 use crate::market::Timestamp;
+use crate::money::Money;
 use crate::order::{Adjustment, ClientOrderId, Fill, Order, OrderIntent};
 use crate::reasons::{Actor, BlockReason, KillSwitchSource, LevelChange, RejectReason};
 use crate::signal::Signal;
@@ -200,6 +201,17 @@ pub enum AuditEvent {
         /// The alert.
         alert: Alert,
     },
+    /// An operator booked a simulated realised loss (guardrail drill).
+    LossSimulated {
+        /// Symbol it was booked against.
+        symbol: Symbol,
+        /// The loss (> 0).
+        amount: Money,
+        /// Who asked.
+        actor: Actor,
+        /// When.
+        at: Timestamp,
+    },
     /// A scheduled job ran.
     JobRan {
         /// Job name (e.g. `daily_health_report`).
@@ -230,6 +242,7 @@ impl AuditEvent {
             AuditEvent::KillSwitchActivated { .. } => "kill_switch_activated",
             AuditEvent::KillSwitchDeactivated { .. } => "kill_switch_deactivated",
             AuditEvent::AlertRaised { .. } => "alert_raised",
+            AuditEvent::LossSimulated { .. } => "loss_simulated",
             AuditEvent::JobRan { .. } => "job_ran",
         }
     }

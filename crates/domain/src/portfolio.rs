@@ -393,6 +393,22 @@ impl Portfolio {
         }
     }
 
+    /// Books a realised loss of `amount` (> 0) at `at` without a trade: cash and
+    /// realised P&L fall by `amount`, and it counts as a losing round trip (loss
+    /// streak, time of the last loss). Used by the guardrail drill `simulate-loss`,
+    /// so the guardrails see exactly what a real loss would show them.
+    pub fn book_loss(&mut self, amount: Money, at: Timestamp) -> Result<(), DomainError> {
+        if amount.value() <= Decimal::ZERO {
+            return Err(DomainError::out_of_range("amount", "> 0", amount));
+        }
+        self.advance_time(at);
+        self.cash -= amount;
+        self.realized_pnl -= amount;
+        self.consecutive_losses = self.consecutive_losses.saturating_add(1);
+        self.last_loss_at = Some(at);
+        Ok(())
+    }
+
     /// Applies a fill: cash, position, realised P&L, fees and the loss streak.
     /// Returns the round trip it closed, if any.
     pub fn apply_fill(&mut self, fill: &Fill) -> Result<Option<ClosedTrade>, DomainError> {

@@ -6,16 +6,20 @@
 //! instance. It keeps the port's contract within the retained window: idempotent
 //! by event id, fills counted twice and conflicting order ids are refused, and
 //! `verify_audit` recomputes the retained part of the chain.
+//!
+//! Operator requests, the ids of the applied ones and daily reports are never
+//! dropped (they are few): a request whose applying batch fell out of the window
+//! stays applied, so it is not applied a second time.
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
 use domain::ports::{
-    AuditRecord, AuditVerification, ChainHead, ChainVerifier, EventBatch, Heartbeat, Store,
-    StoreError,
+    AuditRecord, AuditVerification, ChainHead, ChainVerifier, DailyReport, EventBatch, Heartbeat,
+    OperatorCommand, OperatorRequest, Store, StoreError, request_event_id,
 };
-use domain::{AuditEvent, ClientOrderId, Order};
+use domain::{Actor, AuditEvent, ClientOrderId, Order, Timestamp};
 use sha2::Digest;
 
 /// SHA-256 for the audit chain (the domain defines the chain, the store supplies the hash).
@@ -41,6 +45,14 @@ fn fill_keys(batch: &EventBatch) -> Vec<(ClientOrderId, String)> {
         .collect()
 }
 
+/// The operator request a batch applies, if its event id is one of
+/// [`request_event_id`]'s (`operator_request:<id>`).
+fn applied_request(event_id: &str) -> Option<u64> {
+    let (_, digits) = event_id.rsplit_once(':')?;
+    let id = digits.parse().ok()?;
+    (request_event_id(id) == event_id).then_some(id)
+}
+
 #[derive(Debug)]
 struct Inner {
     batches: VecDeque<EventBatch>,
@@ -54,6 +66,11 @@ struct Inner {
     state: Option<serde_json::Value>,
     heartbeats: BTreeMap<String, Heartbeat>,
     appended: u64,
+    /// Every request ever queued; request `id` is at index `id - 1`.
+    requests: Vec<OperatorRequest>,
+    /// Ids of the requests whose batch was appended (kept when the batch is dropped).
+    applied: BTreeSet<u64>,
+    reports: BTreeMap<chrono::NaiveDate, DailyReport>,
 }
 
 impl Default for Inner {
@@ -69,6 +86,9 @@ impl Default for Inner {
             state: None,
             heartbeats: BTreeMap::new(),
             appended: 0,
+            requests: Vec::new(),
+            applied: BTreeSet::new(),
+            reports: BTreeMap::new(),
         }
     }
 }
@@ -135,7 +155,10 @@ impl Default for MemoryStore {
 impl Store for MemoryStore {
     async fn append(&self, batch: &EventBatch) -> Result<bool, StoreError> {
         let mut inner = self.lock();
-        if inner.ids.contains(&batch.event_id) {
+        let request = applied_request(&batch.event_id);
+        if inner.ids.contains(&batch.event_id)
+            || request.is_some_and(|id| inner.applied.contains(&id))
+        {
             return Ok(false);
         }
         // Check everything before changing anything: the batch goes in whole or not at all.
@@ -160,6 +183,7 @@ impl Store for MemoryStore {
         inner.records.extend(records);
         inner.fills.extend(fills);
         inner.ids.insert(batch.event_id.clone());
+        inner.applied.extend(request);
         if !batch.state.is_null() {
             inner.state = Some(batch.state.clone());
         }
@@ -256,6 +280,74 @@ impl Store for MemoryStore {
         Ok(self.lock().heartbeats.get(instance).cloned())
     }
 
+    async fn enqueue_request(
+        &self,
+        command: &OperatorCommand,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<u64, StoreError> {
+        let mut inner = self.lock();
+        let id = inner.requests.len() as u64 + 1;
+        inner.requests.push(OperatorRequest {
+            id,
+            command: command.clone(),
+            actor: actor.clone(),
+            requested_at: at,
+        });
+        Ok(id)
+    }
+
+    async fn pending_requests(&self) -> Result<Vec<OperatorRequest>, StoreError> {
+        let inner = self.lock();
+        Ok(inner
+            .requests
+            .iter()
+            .filter(|r| !inner.applied.contains(&r.id))
+            .cloned()
+            .collect())
+    }
+
+    async fn request(&self, id: u64) -> Result<Option<(OperatorRequest, bool)>, StoreError> {
+        let inner = self.lock();
+        let Some(index) = id.checked_sub(1).and_then(|i| usize::try_from(i).ok()) else {
+            return Ok(None);
+        };
+        Ok(inner
+            .requests
+            .get(index)
+            .map(|r| (r.clone(), inner.applied.contains(&id))))
+    }
+
+    async fn put_daily_report(&self, report: &DailyReport) -> Result<(), StoreError> {
+        self.lock().reports.insert(report.date, report.clone());
+        Ok(())
+    }
+
+    async fn daily_reports(&self, limit: u32) -> Result<Vec<DailyReport>, StoreError> {
+        Ok(self
+            .lock()
+            .reports
+            .values()
+            .rev()
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .cloned()
+            .collect())
+    }
+
+    async fn events_between(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        Ok(self
+            .lock()
+            .records
+            .iter()
+            .filter(|r| from <= r.at && r.at < to)
+            .cloned()
+            .collect())
+    }
+
     // `signals_since` and `recent_alerts`: the trait's defaults (a scan of the retained
     // audit records through `audit_events`) are right for a bounded in-memory store.
 }
@@ -302,5 +394,44 @@ mod tests {
         assert_eq!((v.checked, v.last_seq), (3, 10));
         // A dropped event id is forgotten (the documented limit of the window).
         assert_eq!(store.append(&batch(1)).await, Ok(true));
+    }
+
+    #[test]
+    fn an_applied_request_stays_applied_after_its_batch_is_dropped() {
+        futures::executor::block_on(applied_request_outlives_window());
+    }
+
+    async fn applied_request_outlives_window() {
+        let store = MemoryStore::new(2);
+        let actor = domain::Actor::Operator { name: "ana".into() };
+        let command = OperatorCommand::KillSwitchOn {
+            reason: "drill".into(),
+        };
+        let at = batch(0).at;
+        let id = store
+            .enqueue_request(&command, &actor, at)
+            .await
+            .expect("enqueue");
+        let applying = EventBatch {
+            event_id: request_event_id(id),
+            ..batch(0)
+        };
+        assert_eq!(store.append(&applying).await, Ok(true));
+        for n in 1..=5 {
+            assert_eq!(store.append(&batch(n)).await, Ok(true));
+        }
+        assert!(store.pending_requests().await.expect("pending").is_empty());
+        let (_, applied) = store.request(id).await.expect("read").expect("queued");
+        assert!(applied);
+        // Re-applying after the window moved on is still a no-op.
+        assert_eq!(store.append(&applying).await, Ok(false));
+    }
+
+    #[test]
+    fn only_exact_request_event_ids_count_as_applied() {
+        assert_eq!(applied_request("operator_request:7"), Some(7));
+        assert_eq!(applied_request("operator_request:07"), None);
+        assert_eq!(applied_request("BTC-USD:candle:7"), None);
+        assert_eq!(applied_request("operator_request:x"), None);
     }
 }

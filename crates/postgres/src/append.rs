@@ -225,8 +225,11 @@ async fn project(
             .execute(&mut **tx)
             .await?;
         }
-        // Orders are stored by `put_order` (write-ahead); failures live in the audit trail.
-        AuditEvent::OrderSubmitted { .. } | AuditEvent::OrderFailed { .. } => {}
+        // Orders are stored by `put_order` (write-ahead); failures and simulated losses
+        // live in the audit trail only (`events_between` finds them by batch time).
+        AuditEvent::OrderSubmitted { .. }
+        | AuditEvent::OrderFailed { .. }
+        | AuditEvent::LossSimulated { .. } => {}
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Reading the audit trail back and recomputing its hash chain.
 
+use domain::Timestamp;
 use domain::ports::{AuditRecord, AuditVerification, ChainHead, ChainVerifier, Link, StoreError};
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
@@ -46,6 +47,28 @@ pub(crate) async fn events(
     .fetch_all(pool)
     .await
     .map_err(db_error("read audit records"))?
+    .iter()
+    .map(record)
+    .collect()
+}
+
+/// Records of batches with `from <= at < to`, in seq order (index `audit_events_at`).
+///
+/// TIMESTAMPTZ keeps microseconds: the stored `at` and both bounds are compared at that
+/// resolution (sqlx truncates the nanoseconds of all three the same way).
+pub(crate) async fn between(
+    pool: &PgPool,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<Vec<AuditRecord>, StoreError> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM audit_events WHERE at >= $1 AND at < $2 ORDER BY seq"
+    ))
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await
+    .map_err(db_error("read audit records between two times"))?
     .iter()
     .map(record)
     .collect()

@@ -12,6 +12,7 @@
 //! - `append` — the append transaction: chain, audit rows, projections
 //! - `audit` — reading the trail back and verifying the chain
 //! - `queries` — orders, state, signals, alerts, heartbeats
+//! - `requests` — the operator request queue and daily reports
 //! - `codec` — enum names as stored, SHA-256, error mapping
 
 mod append;
@@ -19,6 +20,7 @@ mod audit;
 mod codec;
 pub mod connect;
 mod queries;
+mod requests;
 mod store;
 
 pub use connect::{PostgresOptions, redact_url};

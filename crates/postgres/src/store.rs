@@ -1,13 +1,16 @@
 //! [`PostgresStore`]: the `Store` port on a PostgreSQL database (or one schema of it).
 
 use async_trait::async_trait;
-use domain::ports::{AuditRecord, AuditVerification, EventBatch, Heartbeat, Store, StoreError};
-use domain::{Alert, ClientOrderId, Order, Signal, Timestamp};
+use domain::ports::{
+    AuditRecord, AuditVerification, DailyReport, EventBatch, Heartbeat, OperatorCommand,
+    OperatorRequest, Store, StoreError,
+};
+use domain::{Actor, Alert, ClientOrderId, Order, Signal, Timestamp};
 use sqlx::postgres::{PgConnectOptions, PgPool};
 use sqlx::{Connection, Executor};
 
 use crate::connect::{PostgresOptions, Shown, first_contact, open_pool};
-use crate::{append, audit, queries};
+use crate::{append, audit, queries, requests};
 
 /// The shared system of record.
 #[derive(Debug)]
@@ -122,6 +125,39 @@ impl Store for PostgresStore {
 
     async fn last_heartbeat(&self, instance: &str) -> Result<Option<Heartbeat>, StoreError> {
         queries::last_heartbeat(&self.pool, instance).await
+    }
+
+    async fn enqueue_request(
+        &self,
+        command: &OperatorCommand,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<u64, StoreError> {
+        requests::enqueue(&self.pool, command, actor, at).await
+    }
+
+    async fn pending_requests(&self) -> Result<Vec<OperatorRequest>, StoreError> {
+        requests::pending(&self.pool).await
+    }
+
+    async fn request(&self, id: u64) -> Result<Option<(OperatorRequest, bool)>, StoreError> {
+        requests::one(&self.pool, id).await
+    }
+
+    async fn put_daily_report(&self, report: &DailyReport) -> Result<(), StoreError> {
+        requests::put_daily_report(&self.pool, report).await
+    }
+
+    async fn daily_reports(&self, limit: u32) -> Result<Vec<DailyReport>, StoreError> {
+        requests::daily_reports(&self.pool, limit).await
+    }
+
+    async fn events_between(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        audit::between(&self.pool, from, to).await
     }
 
     async fn signals_since(&self, since: Timestamp) -> Result<Vec<Signal>, StoreError> {

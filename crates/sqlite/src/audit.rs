@@ -1,10 +1,11 @@
 //! Reading the audit trail back and recomputing its hash chain.
 
+use domain::Timestamp;
 use domain::ports::{AuditRecord, AuditVerification, ChainHead, ChainVerifier, Link, StoreError};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqlitePool};
 
-use crate::codec::{db_error, parse_ts, seq, seq_param, sha256};
+use crate::codec::{db_error, parse_ts, seq, seq_param, sha256, ts};
 
 /// Records read per query while verifying.
 const VERIFY_PAGE: i64 = 5_000;
@@ -53,6 +54,25 @@ pub(crate) async fn events(
     .fetch_all(pool)
     .await
     .map_err(db_error("read audit records"))?
+    .iter()
+    .map(record)
+    .collect()
+}
+
+/// Records of batches with `from <= at < to`, in seq order (index `audit_events_at`).
+pub(crate) async fn between(
+    pool: &SqlitePool,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<Vec<AuditRecord>, StoreError> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM audit_events WHERE at >= ? AND at < ? ORDER BY seq"
+    ))
+    .bind(ts(&from))
+    .bind(ts(&to))
+    .fetch_all(pool)
+    .await
+    .map_err(db_error("read audit records between two times"))?
     .iter()
     .map(record)
     .collect()

@@ -11,6 +11,7 @@
 //! - `append` — the append transaction: chain, audit rows, projections
 //! - `audit` — reading the trail back and verifying the chain
 //! - `queries` — orders, state, signals, alerts, heartbeats
+//! - `requests` — the operator request queue and daily reports
 //! - `codec` — timestamps and enum names as stored, SHA-256, error mapping
 
 mod append;
@@ -18,6 +19,7 @@ mod audit;
 mod codec;
 pub mod open;
 mod queries;
+mod requests;
 mod store;
 
 pub use open::{Durability, SqliteOptions};

@@ -4,14 +4,15 @@ use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 use domain::ports::{
-    AuditRecord, AuditVerification, ChainHead, EventBatch, Heartbeat, Store, StoreError,
+    AuditRecord, AuditVerification, ChainHead, DailyReport, EventBatch, Heartbeat, OperatorCommand,
+    OperatorRequest, Store, StoreError,
 };
-use domain::{Alert, ClientOrderId, Order, Signal, Timestamp};
+use domain::{Actor, Alert, ClientOrderId, Order, Signal, Timestamp};
 use sqlx::{Connection, SqliteConnection, SqlitePool};
 use tokio::sync::{Mutex, MutexGuard};
 
 use crate::open::{SqliteOptions, open_pool};
-use crate::{append, audit, queries};
+use crate::{append, audit, queries, requests};
 
 /// The embedded system of record.
 #[derive(Debug)]
@@ -136,6 +137,41 @@ impl Store for SqliteStore {
 
     async fn last_heartbeat(&self, instance: &str) -> Result<Option<Heartbeat>, StoreError> {
         queries::last_heartbeat(&self.pool, instance).await
+    }
+
+    async fn enqueue_request(
+        &self,
+        command: &OperatorCommand,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<u64, StoreError> {
+        let mut writer = self.writer().await?;
+        requests::enqueue(&mut writer.get().conn, command, actor, at).await
+    }
+
+    async fn pending_requests(&self) -> Result<Vec<OperatorRequest>, StoreError> {
+        requests::pending(&self.pool).await
+    }
+
+    async fn request(&self, id: u64) -> Result<Option<(OperatorRequest, bool)>, StoreError> {
+        requests::one(&self.pool, id).await
+    }
+
+    async fn put_daily_report(&self, report: &DailyReport) -> Result<(), StoreError> {
+        let mut writer = self.writer().await?;
+        requests::put_daily_report(&mut writer.get().conn, report).await
+    }
+
+    async fn daily_reports(&self, limit: u32) -> Result<Vec<DailyReport>, StoreError> {
+        requests::daily_reports(&self.pool, limit).await
+    }
+
+    async fn events_between(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        audit::between(&self.pool, from, to).await
     }
 
     async fn signals_since(&self, since: Timestamp) -> Result<Vec<Signal>, StoreError> {

@@ -5,9 +5,10 @@
 use std::sync::Arc;
 
 use domain::ports::{
-    AuditRecord, EventBatch, GENESIS_HASH, Heartbeat, LinkProblem, Store, StoreError, link_hash,
+    AuditRecord, EventBatch, GENESIS_HASH, Heartbeat, LinkProblem, OperatorRequest, Store,
+    StoreError, link_hash,
 };
-use domain::{OrderStatus, Side};
+use domain::{Actor, AuditEvent, OrderStatus, Side};
 use serde_json::json;
 
 use crate::fixtures::{self, alert_event, at, batch, fill_event, nth_batch, order, signal_event};
@@ -776,5 +777,256 @@ pub async fn event_ids_stay_known_after_reopen<H: Harness>(h: &H) {
     };
     assert_eq!(store.append(&nth_batch("known", 2)).await, Ok(false));
     assert_eq!(store.latest_state().await, Ok(Some(json!({"n": 3}))));
+    h.dispose(store).await;
+}
+
+/// Enqueues `n` requests of mixed commands and actors, at `t0 + 10 i` seconds.
+async fn enqueue_n<S: Store + ?Sized>(store: &S, n: u64) -> Vec<OperatorRequest> {
+    let mut out = Vec::new();
+    for i in 1..=n {
+        let actor = match i % 2 {
+            0 => Actor::Telegram { chat_id: -100_123 },
+            _ => fixtures::operator("ana"),
+        };
+        let command = fixtures::command(i);
+        let requested_at = at(10 * i64::try_from(i).unwrap_or(0));
+        let id = store
+            .enqueue_request(&command, &actor, requested_at)
+            .await
+            .expect("enqueue_request");
+        out.push(OperatorRequest {
+            id,
+            command,
+            actor,
+            requested_at,
+        });
+    }
+    out
+}
+
+/// The batch that applies `request`: its event id, and the event it produced.
+fn applying(request: &OperatorRequest, events: Vec<AuditEvent>) -> EventBatch {
+    batch(&request.event_id(), 500, events, json!(null))
+}
+
+fn ids(requests: &[OperatorRequest]) -> Vec<u64> {
+    requests.iter().map(|r| r.id).collect()
+}
+
+/// `enqueue_request` assigns ids 1, 2, 3, ... in enqueue order; `request(id)` reads each back
+/// whole, not applied; an unknown id is `None`.
+pub async fn enqueue_request_assigns_ids_in_order_and_request_reads_them_back<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    assert_eq!(store.pending_requests().await, Ok(vec![]));
+    assert_eq!(store.request(1).await, Ok(None));
+    let queued = enqueue_n(&store, 4).await;
+    assert_eq!(ids(&queued), vec![1, 2, 3, 4]);
+    for request in &queued {
+        assert_eq!(
+            store.request(request.id).await,
+            Ok(Some((request.clone(), false))),
+            "request {} comes back whole, not applied",
+            request.id
+        );
+    }
+    assert_eq!(store.request(0).await, Ok(None));
+    assert_eq!(store.request(5).await, Ok(None));
+    assert_eq!(store.pending_requests().await, Ok(queued));
+    h.dispose(store).await;
+}
+
+/// `pending_requests` returns, in id order, exactly the requests whose batch is not stored;
+/// `request(id)` says which were applied. Only the exact event id counts.
+pub async fn pending_requests_exclude_applied_requests_in_id_order<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    let queued = enqueue_n(&store, 5).await;
+    // Batches that look alike but are not the applying batch change nothing.
+    for lookalike in [
+        "x:operator_request:2",
+        "operator_request:20",
+        "operator_request:2 ",
+    ] {
+        append_ok(
+            &store,
+            &batch(lookalike, 400, vec![alert_event("x", 400)], json!(null)),
+        )
+        .await;
+    }
+    assert_eq!(store.pending_requests().await, Ok(queued.clone()));
+
+    // Applied out of id order; one of them produced no audit event at all.
+    append_ok(
+        &store,
+        &applying(
+            &queued[3],
+            vec![fixtures::loss_simulated_event("ETH-USD", 500)],
+        ),
+    )
+    .await;
+    append_ok(&store, &applying(&queued[1], vec![])).await;
+    let pending = store.pending_requests().await.expect("pending_requests");
+    assert_eq!(ids(&pending), vec![1, 3, 5]);
+    assert_eq!(pending[1], queued[2], "pending requests come back whole");
+    assert_eq!(store.request(4).await, Ok(Some((queued[3].clone(), true))));
+    assert_eq!(store.request(2).await, Ok(Some((queued[1].clone(), true))));
+    assert_eq!(store.request(3).await, Ok(Some((queued[2].clone(), false))));
+
+    // Applying again is the idempotent no-op; a request enqueued later is pending.
+    assert_eq!(store.append(&applying(&queued[3], vec![])).await, Ok(false));
+    let later = enqueue_n(&store, 1).await;
+    assert_eq!(ids(&later), vec![6]);
+    assert_eq!(
+        ids(&store.pending_requests().await.expect("pending_requests")),
+        vec![1, 3, 5, 6]
+    );
+    h.dispose(store).await;
+}
+
+/// Requests, whether they were applied, and the id sequence survive reopening.
+pub async fn operator_requests_survive_reopen<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    let queued = enqueue_n(&store, 3).await;
+    append_ok(&store, &applying(&queued[0], vec![])).await;
+    let Some(store) = h.reopen(store).await else {
+        skip(
+            "operator_requests_survive_reopen",
+            "this store keeps nothing across instances",
+        );
+        return;
+    };
+    assert_eq!(store.pending_requests().await, Ok(queued[1..].to_vec()));
+    assert_eq!(store.request(1).await, Ok(Some((queued[0].clone(), true))));
+    let id = store
+        .enqueue_request(&fixtures::command(4), &fixtures::operator("bo"), at(90))
+        .await
+        .expect("enqueue_request");
+    assert_eq!(id, 4, "ids continue after reopening");
+    h.dispose(store).await;
+}
+
+/// `put_daily_report` of a stored date replaces that report (and only that one).
+pub async fn put_daily_report_replaces_the_report_of_the_same_date<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    assert_eq!(store.daily_reports(10).await, Ok(vec![]));
+    let other = fixtures::daily_report(1, 86_400, "HEALTHY");
+    store.put_daily_report(&other).await.expect("put");
+    store
+        .put_daily_report(&fixtures::daily_report(2, 2 * 86_400, "WARNING"))
+        .await
+        .expect("put");
+    let mut again = fixtures::daily_report(2, 2 * 86_400 + 60, "CRITICAL");
+    again.mode = "live".into();
+    again.body = json!({"rerun": true, "notes": ["kill switch tripped"]});
+    store.put_daily_report(&again).await.expect("put again");
+    assert_eq!(store.daily_reports(10).await, Ok(vec![again, other]));
+    h.dispose(store).await;
+}
+
+/// `daily_reports(limit)` returns the `limit` latest dates, newest first, whatever the put order.
+pub async fn daily_reports_returns_the_latest_dates_newest_first<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    for day in [3, 1, 5, 2, 4] {
+        let report = fixtures::daily_report(day, i64::from(day) * 86_400, "HEALTHY");
+        store.put_daily_report(&report).await.expect("put");
+    }
+    let dates = |reports: Vec<domain::ports::DailyReport>| {
+        reports.into_iter().map(|r| r.date).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        dates(store.daily_reports(2).await.expect("daily_reports")),
+        vec![fixtures::date(5), fixtures::date(4)]
+    );
+    assert_eq!(
+        dates(store.daily_reports(100).await.expect("daily_reports")),
+        [5, 4, 3, 2, 1].map(fixtures::date).to_vec()
+    );
+    assert_eq!(store.daily_reports(0).await, Ok(vec![]));
+    assert_eq!(
+        store.daily_reports(1).await,
+        Ok(vec![fixtures::daily_report(5, 5 * 86_400, "HEALTHY")]),
+        "reports come back whole"
+    );
+    h.dispose(store).await;
+}
+
+/// `events_between(from, to)` returns the records whose batch time is in `[from, to)`, in seq
+/// order: `from` included, `to` excluded, the events' own times irrelevant.
+pub async fn events_between_returns_batch_times_in_the_half_open_interval<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    let just_before = |secs| at(secs) - chrono::Duration::milliseconds(1);
+    let batches = [
+        batch("b100", 100, vec![signal_event("BTC-USD", 100)], json!(null)),
+        // Event times outside the interval; the batch time inside decides.
+        batch(
+            "b200",
+            200,
+            vec![alert_event("old news", 50), signal_event("ETH-USD", 900)],
+            json!(null),
+        ),
+        batch("b300", 300, vec![signal_event("SOL-USD", 300)], json!(null)),
+        // Appended later but earlier in time: still returned in seq order.
+        batch("b150", 150, vec![signal_event("ADA-USD", 150)], json!(null)),
+        EventBatch {
+            at: just_before(300),
+            ..batch("b299", 0, vec![alert_event("edge", 299)], json!(null))
+        },
+        EventBatch {
+            at: just_before(150),
+            ..batch("b149", 0, vec![alert_event("edge", 149)], json!(null))
+        },
+    ];
+    for b in &batches {
+        append_ok(&store, b).await;
+    }
+    let all = all_records(&store).await;
+    let of = |event_ids: &[&str]| {
+        all.iter()
+            .filter(|r| event_ids.contains(&r.event_id.as_str()))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        store.events_between(at(150), at(300)).await,
+        Ok(of(&["b200", "b150", "b299"]))
+    );
+    assert_eq!(
+        store.events_between(at(0), at(1_000)).await,
+        Ok(all.clone())
+    );
+    assert_eq!(
+        store.events_between(at(300), at(301)).await,
+        Ok(of(&["b300"]))
+    );
+    assert_eq!(store.events_between(at(150), at(150)).await, Ok(vec![]));
+    assert_eq!(store.events_between(at(301), at(1_000)).await, Ok(vec![]));
+    h.dispose(store).await;
+}
+
+/// A batch with `LossSimulated` is stored, read back as the same event, and verifies.
+pub async fn loss_simulated_round_trips_through_the_audit_trail<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    let loss = fixtures::loss_simulated_event("BTC-USD", 60);
+    let b = batch(
+        "operator_request:1",
+        60,
+        vec![loss.clone(), alert_event("simulated loss booked", 60)],
+        json!({"n": 1}),
+    );
+    append_ok(&store, &b).await;
+    let records = all_records(&store).await;
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[0].event().expect("parses"), loss);
+    assert_eq!(
+        records[0].event_json,
+        loss.canonical_json().expect("serialises")
+    );
+    assert_eq!(
+        records[0].hash,
+        link_hash(sha256, GENESIS_HASH, records[0].event_json.as_bytes())
+    );
+    assert_eq!(store.events_between(at(60), at(61)).await, Ok(records));
+    let v = store.verify_audit().await.expect("verify");
+    assert!(v.is_intact(), "{v:?}");
+    assert_eq!(v.checked, 2);
     h.dispose(store).await;
 }

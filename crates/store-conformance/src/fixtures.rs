@@ -1,7 +1,7 @@
 //! Valid domain values to build batches from, all at fixed times (no wall clock).
 
-use chrono::{Duration, TimeZone, Utc};
-use domain::ports::EventBatch;
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use domain::ports::{DailyReport, EventBatch, OperatorCommand};
 use domain::{
     Actor, Alert, AlertKind, AuditEvent, BlockReason, ClientOrderId, Confidence, Features, Fill,
     IntentKind, JobOutcome, KillSwitchSource, KillSwitchTrigger, LevelChange, LevelChangeCause,
@@ -113,6 +113,60 @@ pub fn fill_event(id: &str, trade: &str, secs: i64) -> AuditEvent {
     }
 }
 
+/// `LossSimulated` of 125.50 on `sym` by operator `ana` at `t0 + secs`.
+pub fn loss_simulated_event(sym: &str, secs: i64) -> AuditEvent {
+    AuditEvent::LossSimulated {
+        symbol: symbol(sym),
+        amount: Money::new(dec(12_550, 2)),
+        actor: operator("ana"),
+        at: at(secs),
+    }
+}
+
+/// An operator named `name`.
+pub fn operator(name: &str) -> Actor {
+    Actor::Operator {
+        name: name.to_string(),
+    }
+}
+
+/// One operator command of each kind, by `n` modulo 3.
+pub fn command(n: u64) -> OperatorCommand {
+    match n % 3 {
+        0 => OperatorCommand::KillSwitchOn {
+            reason: format!("drill {n}"),
+        },
+        1 => OperatorCommand::SimulateLoss {
+            amount: Money::new(dec(12_550, 2)),
+            symbol: symbol("ETH-USD"),
+        },
+        _ => OperatorCommand::KillSwitchOff {
+            reason: format!("reviewed {n}"),
+        },
+    }
+}
+
+/// 2024-01-`day`.
+pub fn date(day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2024, 1, day).expect("fixture days are valid January days")
+}
+
+/// The daily report of 2024-01-`day`, generated at `t0 + secs`, with `health`.
+pub fn daily_report(day: u32, secs: i64, health: &str) -> DailyReport {
+    DailyReport {
+        date: date(day),
+        generated_at: at(secs),
+        mode: "paper".into(),
+        overall_health: health.into(),
+        body: serde_json::json!({
+            "date": date(day).to_string(),
+            "overall_health": health,
+            "equity": "10250.75",
+            "checks": [{"name": "heartbeat", "status": "ok"}, {"name": "drawdown", "value": "0.012"}],
+        }),
+    }
+}
+
 /// An order intent of `id` (for decisions).
 pub fn intent(id: &str, secs: i64) -> OrderIntent {
     OrderIntent {
@@ -196,6 +250,7 @@ pub fn every_kind(n: u64, secs: i64) -> Vec<AuditEvent> {
             at: at(secs),
         },
         alert_event("level changed to caution", secs),
+        loss_simulated_event("BTC-USD", secs),
         AuditEvent::JobRan {
             job: "heartbeat".into(),
             scheduled_for: at(secs),

@@ -56,7 +56,14 @@ macro_rules! store_conformance_tests {
             recent_alerts_returns_alerts_from_that_time_in_order,
             heartbeat_keeps_the_latest_per_instance,
             state_orders_and_chain_survive_reopen,
-            event_ids_stay_known_after_reopen
+            event_ids_stay_known_after_reopen,
+            enqueue_request_assigns_ids_in_order_and_request_reads_them_back,
+            pending_requests_exclude_applied_requests_in_id_order,
+            operator_requests_survive_reopen,
+            put_daily_report_replaces_the_report_of_the_same_date,
+            daily_reports_returns_the_latest_dates_newest_first,
+            events_between_returns_batch_times_in_the_half_open_interval,
+            loss_simulated_round_trips_through_the_audit_trail
         );
 
         #[test]

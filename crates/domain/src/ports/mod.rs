@@ -17,7 +17,8 @@ pub use execution::{ExecutionVenue, SubmitOutcome, VenueError};
 pub use market_data::{FeedError, MarketDataFeed};
 pub use notifier::{Notifier, NotifyError};
 pub use store::{
-    AuditRecord, AuditVerification, BrokenLink, ChainHead, ChainVerifier, EventBatch, GENESIS_HASH,
-    Heartbeat, Link, LinkProblem, Sha256, Store, StoreError, link_hash,
+    AuditRecord, AuditVerification, BrokenLink, ChainHead, ChainVerifier, DailyReport, EventBatch,
+    GENESIS_HASH, Heartbeat, Link, LinkProblem, OperatorCommand, OperatorRequest, Sha256, Store,
+    StoreError, link_hash, request_event_id,
 };
 pub use strategy::Strategy;

@@ -20,8 +20,11 @@ use thiserror::Error;
 
 use crate::events::{Alert, AuditEvent};
 use crate::market::Timestamp;
+use crate::money::Money;
 use crate::order::{ClientOrderId, Order};
+use crate::reasons::Actor;
 use crate::signal::Signal;
+use crate::symbol::Symbol;
 
 /// Why a store operation failed.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -394,6 +397,74 @@ pub struct Heartbeat {
     pub detail: serde_json::Value,
 }
 
+/// What an operator asks a runtime to do (CLI, HTTP, Telegram): queued in the store
+/// with [`Store::enqueue_request`] and applied by the runtime that owns the account,
+/// through the same engine code as everything else, so it is audited like any event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum OperatorCommand {
+    /// Set the stored kill-switch flag.
+    KillSwitchOn {
+        /// Why (required, non-empty).
+        reason: String,
+    },
+    /// Clear the stored kill-switch flag.
+    KillSwitchOff {
+        /// Why (required, non-empty).
+        reason: String,
+    },
+    /// Book a realised loss through the pipeline (guardrail drill).
+    SimulateLoss {
+        /// The loss, > 0, in the account currency.
+        amount: Money,
+        /// The symbol it is booked against.
+        symbol: Symbol,
+    },
+}
+
+/// A queued [`OperatorCommand`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorRequest {
+    /// Assigned by the store: 1, 2, 3, ...
+    pub id: u64,
+    /// What to do.
+    pub command: OperatorCommand,
+    /// Who asked.
+    pub actor: Actor,
+    /// When it was asked.
+    pub requested_at: Timestamp,
+}
+
+impl OperatorRequest {
+    /// The event id of the batch that applies this request. A request is applied
+    /// exactly when a batch with this id is stored (so applying and marking as
+    /// applied are one transaction, and re-applying is a no-op).
+    pub fn event_id(&self) -> String {
+        request_event_id(self.id)
+    }
+}
+
+/// The event id of the batch that applies request `id` (`operator_request:<id>`).
+pub fn request_event_id(id: u64) -> String {
+    format!("operator_request:{id}")
+}
+
+/// A stored daily report (the daily health report of the shadow collector, or the
+/// runtime's daily summary until that exists).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DailyReport {
+    /// The trading day it covers (UTC date of the runtime's clock).
+    pub date: chrono::NaiveDate,
+    /// When it was generated (wall clock of the generating process).
+    pub generated_at: Timestamp,
+    /// The mode the runtime ran in (`dry-run`, `paper`, `live`).
+    pub mode: String,
+    /// `HEALTHY`, `WARNING` or `CRITICAL`.
+    pub overall_health: String,
+    /// The whole report.
+    pub body: serde_json::Value,
+}
+
 /// How many records [`Store::signals_since`] and [`Store::recent_alerts`] read per page
 /// in their default implementations.
 const SCAN_PAGE: u32 = 1_000;
@@ -427,6 +498,14 @@ const SCAN_PAGE: u32 = 1_000;
 ///   with `ts >= t` (`at >= t`), ordered by that time, then by append order.
 /// - `last_heartbeat(instance)` MUST return the heartbeat with the latest `at` put for
 ///   that instance: an older heartbeat put later does not replace it.
+/// - `enqueue_request` MUST assign ids 1, 2, 3, ... in enqueue order; `pending_requests`
+///   MUST return, in id order, the requests for which no batch with
+///   [`OperatorRequest::event_id`] is stored; `request(id)` returns the request and
+///   whether it was applied.
+/// - `put_daily_report` of a date already stored MUST replace it; `daily_reports(limit)`
+///   MUST return the `limit` latest dates, newest first.
+/// - `events_between(from, to)` MUST return the audit records whose batch time `at`
+///   is in `[from, to)`, in seq order.
 /// - A bounded store (`MemoryStore`) MAY forget old batches; the sentences above then
 ///   hold for what it retains, and `verify_audit` checks the retained window.
 #[async_trait]
@@ -460,6 +539,33 @@ pub trait Store: Send + Sync {
 
     /// The latest heartbeat of `instance`, if any.
     async fn last_heartbeat(&self, instance: &str) -> Result<Option<Heartbeat>, StoreError>;
+
+    /// Queues an operator request; returns its id.
+    async fn enqueue_request(
+        &self,
+        command: &OperatorCommand,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<u64, StoreError>;
+
+    /// Requests not yet applied, oldest first.
+    async fn pending_requests(&self) -> Result<Vec<OperatorRequest>, StoreError>;
+
+    /// One request and whether it has been applied.
+    async fn request(&self, id: u64) -> Result<Option<(OperatorRequest, bool)>, StoreError>;
+
+    /// Stores (or replaces) the daily report of `report.date`.
+    async fn put_daily_report(&self, report: &DailyReport) -> Result<(), StoreError>;
+
+    /// The `limit` most recent daily reports, newest date first.
+    async fn daily_reports(&self, limit: u32) -> Result<Vec<DailyReport>, StoreError>;
+
+    /// Audit records of batches with `from <= at < to`, in seq order.
+    async fn events_between(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<AuditRecord>, StoreError>;
 
     /// Signals with `ts >= since`, oldest first.
     ///

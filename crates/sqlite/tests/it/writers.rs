@@ -1,11 +1,14 @@
 //! Two writers on one file (as two processes would be: separate connections, each with
-//! its own view of the chain head) keep one gapless, valid chain.
+//! its own view of the chain head) keep one gapless, valid chain, and a second process
+//! (the CLI) can queue operator requests while the runtime writes.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use domain::ports::Store;
-use sqlite::SqliteStore;
-use store_conformance::fixtures::nth_batch;
+use domain::ports::{Store, StoreError};
+use sqlite::{SqliteOptions, SqliteStore};
+use sqlx::{Connection, SqliteConnection};
+use store_conformance::fixtures::{at, command, nth_batch, operator};
 
 #[tokio::test]
 async fn interleaved_writers_relink_to_the_stored_head() {
@@ -71,4 +74,97 @@ async fn the_database_refuses_a_record_that_does_not_link_to_the_head() {
     .await
     .expect_err("a forked record");
     assert!(e.to_string().contains("does not link"), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_queued_by_another_process_while_the_runtime_appends_are_all_kept() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("rampart.db");
+    let runtime = Arc::new(SqliteStore::open(&path).await.expect("runtime"));
+    let cli = Arc::new(SqliteStore::open(&path).await.expect("cli"));
+    let appending = {
+        let runtime = Arc::clone(&runtime);
+        tokio::spawn(async move {
+            for n in 1..=60 {
+                assert_eq!(runtime.append(&nth_batch("rt", n)).await, Ok(true));
+            }
+        })
+    };
+    let mut ids = Vec::new();
+    for n in 1..=30 {
+        let id = cli
+            .enqueue_request(&command(n), &operator("ana"), at(60))
+            .await
+            .expect("enqueue waits for the runtime's write lock instead of failing");
+        ids.push(id);
+    }
+    appending.await.expect("appending task");
+    assert_eq!(ids, (1..=30).collect::<Vec<u64>>());
+    let pending = runtime.pending_requests().await.expect("pending");
+    assert_eq!(pending.len(), 30, "the runtime sees every queued request");
+}
+
+/// Holds SQLite's write lock from a separate connection (another process) for `hold`.
+async fn hold_write_lock(path: &std::path::Path, hold: Duration) -> tokio::task::JoinHandle<()> {
+    let url = format!("sqlite://{}", path.display());
+    let mut conn = SqliteConnection::connect(&url)
+        .await
+        .expect("raw connection");
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut conn)
+        .await
+        .expect("take the write lock");
+    tokio::spawn(async move {
+        tokio::time::sleep(hold).await;
+        sqlx::query("COMMIT")
+            .execute(&mut conn)
+            .await
+            .expect("release the write lock");
+        let _ = conn.close().await;
+    })
+}
+
+#[tokio::test]
+async fn a_write_waits_for_another_process_holding_the_lock_up_to_the_busy_timeout() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("rampart.db");
+    let store = SqliteStore::open(&path).await.expect("open");
+    assert_eq!(
+        SqliteOptions::default().busy_timeout,
+        Duration::from_secs(5)
+    );
+
+    // Held shorter than the default busy timeout: the enqueue waits, then succeeds.
+    let holder = hold_write_lock(&path, Duration::from_millis(300)).await;
+    let id = store
+        .enqueue_request(&command(1), &operator("ana"), at(60))
+        .await
+        .expect("waits for the lock");
+    assert_eq!(id, 1);
+    holder.await.expect("holder");
+
+    // Without a busy timeout the same write fails at once: the option is what makes it wait.
+    let impatient = SqliteStore::open_with(
+        &path,
+        SqliteOptions {
+            busy_timeout: Duration::ZERO,
+            ..SqliteOptions::default()
+        },
+    )
+    .await
+    .expect("open");
+    let holder = hold_write_lock(&path, Duration::from_millis(300)).await;
+    let refused = impatient
+        .enqueue_request(&command(2), &operator("ana"), at(60))
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::Backend(ref m)) if m.contains("locked")),
+        "{refused:?}"
+    );
+    holder.await.expect("holder");
+    assert_eq!(
+        store.pending_requests().await.map(|p| p.len()),
+        Ok(1),
+        "the refused request wrote nothing"
+    );
 }

@@ -1,0 +1,1 @@
+//! Rampart HTTP surface (work in progress).
