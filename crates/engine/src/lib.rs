@@ -22,7 +22,7 @@ pub mod summary;
 
 pub use error::EngineError;
 pub use memory_store::MemoryStore;
-pub use pipeline::{Engine, EngineState};
+pub use pipeline::{Engine, EngineState, RequestOutcome};
 pub use scheduler::{DEFAULT_JOBS, DueJob, Scheduler};
 pub use settings::{EngineSettings, Guardrails};
 pub use sizing::Sizing;

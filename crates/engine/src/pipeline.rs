@@ -11,7 +11,10 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use capital_preservation::{CapitalPreservation, PreservationInputs};
-use domain::ports::{EventBatch, ExecutionVenue, Notifier, Store, Strategy, SubmitOutcome};
+use domain::ports::{
+    EventBatch, ExecutionVenue, Notifier, OperatorCommand, OperatorRequest, Store, Strategy,
+    SubmitOutcome,
+};
 use domain::{
     Actor, Alert, AlertKind, AuditEvent, ClientOrderId, Clock, ClosedTrade, Fill,
     InstrumentFilters, IntentKind, JobOutcome, KillSwitchTrigger, MarketEvent, Order, OrderFailure,
@@ -33,6 +36,16 @@ use crate::summary::{SessionSummary, Transition};
 
 /// Consecutive venue refusals that trip the kill switch.
 const MAX_CONSECUTIVE_EXECUTION_FAILURES: u32 = 5;
+
+/// What became of an operator request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", content = "detail", rename_all = "snake_case")]
+pub enum RequestOutcome {
+    /// Done; what changed.
+    Applied(String),
+    /// Not done (recorded as an alert); why.
+    Refused(String),
+}
 
 /// Everything needed to resume after a restart.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -173,6 +186,9 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             TurnoverGovernor::from_state(self.settings.turnover.clone(), state.turnover);
         self.kill_switch = state.kill_switch;
         self.seq = state.seq;
+        // Saved again with the next snapshot even if no market event follows
+        // (an operator request applied while no runtime runs).
+        self.summary.last_event_at = state.last_event_at;
         self.summary.start_equity = self.portfolio.equity();
         self.summary.end_equity = self.summary.start_equity;
     }
@@ -261,6 +277,172 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             .await
     }
 
+    /// Applies a queued operator request and persists the result under the
+    /// request's event id, in one batch: applying and marking as applied are one
+    /// transaction, and a request already applied (the batch exists) changes
+    /// nothing when stored again. A request that cannot be honoured (clearing a
+    /// switch that is not set, a blank reason) is recorded as a refusal alert.
+    pub async fn apply_request(
+        &mut self,
+        request: &OperatorRequest,
+    ) -> Result<RequestOutcome, EngineError> {
+        let now = self.clock.now();
+        self.events.clear();
+        self.closed.clear();
+        let actor = request.actor.clone();
+        let outcome = match &request.command {
+            OperatorCommand::KillSwitchOn { reason } => {
+                match self.kill_switch.activate(actor, reason.as_str(), now) {
+                    Ok(Some(event)) => {
+                        self.events.push(event);
+                        self.raise(
+                            Severity::Critical,
+                            AlertKind::KillSwitch,
+                            None,
+                            format!("kill switch activated: {reason}"),
+                            now,
+                        );
+                        RequestOutcome::Applied("kill switch activated".into())
+                    }
+                    Ok(None) => RequestOutcome::Applied("kill switch was already active".into()),
+                    Err(e) => RequestOutcome::Refused(e.to_string()),
+                }
+            }
+            OperatorCommand::KillSwitchOff { reason } => {
+                match self.kill_switch.deactivate(actor, reason.as_str(), now) {
+                    Ok(event) => {
+                        self.events.push(event);
+                        self.raise(
+                            Severity::Warning,
+                            AlertKind::KillSwitch,
+                            None,
+                            format!("kill switch deactivated: {reason}"),
+                            now,
+                        );
+                        let mut note = "stored kill switch cleared".to_string();
+                        if self.kill_inputs.any() {
+                            note.push_str(
+                                "; still active from the file or environment source, which only the operator can remove",
+                            );
+                        }
+                        RequestOutcome::Applied(note)
+                    }
+                    Err(e) => RequestOutcome::Refused(e.to_string()),
+                }
+            }
+            OperatorCommand::SimulateLoss { amount, symbol } => {
+                match self.portfolio.book_loss(*amount, now) {
+                    Ok(()) => {
+                        self.events.push(AuditEvent::LossSimulated {
+                            symbol: symbol.clone(),
+                            amount: *amount,
+                            actor,
+                            at: now,
+                        });
+                        self.raise(
+                            Severity::Warning,
+                            AlertKind::System,
+                            Some(symbol.clone()),
+                            format!(
+                                "guardrail drill: simulated realised loss of {} on {symbol}",
+                                amount.value().round_dp(2)
+                            ),
+                            now,
+                        );
+                        self.governor.record_trade_outcome(symbol, true, now);
+                        self.after_pnl_change(now);
+                        let snap = self.portfolio.snapshot();
+                        RequestOutcome::Applied(format!(
+                            "booked a loss of {} on {symbol}: equity {}, daily P&L {}, level {}, kill switch {}",
+                            amount.value().round_dp(2),
+                            snap.equity.value().round_dp(2),
+                            snap.daily_pnl.value().round_dp(2),
+                            self.preservation.level(),
+                            if self.kill_switch_active() {
+                                "ON"
+                            } else {
+                                "off"
+                            }
+                        ))
+                    }
+                    Err(e) => RequestOutcome::Refused(e.to_string()),
+                }
+            }
+        };
+        if let RequestOutcome::Refused(why) = &outcome {
+            self.raise(
+                Severity::Warning,
+                AlertKind::System,
+                None,
+                format!("operator request {} refused: {why}", request.id),
+                now,
+            );
+        }
+        self.persist(&request.event_id(), now).await?;
+        Ok(outcome)
+    }
+
+    /// Feeds a market event that a previous session already processed to the
+    /// strategies only, so that their indicators are warm after a restart. Nothing
+    /// is traded, recorded or counted.
+    pub fn warm_up(&mut self, event: &MarketEvent) {
+        if let MarketEvent::Candle(candle) = event
+            && let Some(list) = self.strategies.get_mut(event.symbol())
+        {
+            for strategy in list.iter_mut() {
+                let _ = strategy.on_candle(candle);
+            }
+        }
+    }
+
+    /// Capital preservation and the automatic daily-loss kill switch, after P&L moved.
+    fn after_pnl_change(&mut self, now: Timestamp) {
+        if self.settings.guardrails != Guardrails::On {
+            return;
+        }
+        // Same figures as last time at NORMAL: neither verdict can change.
+        if self.update_preservation(now) {
+            self.check_daily_loss(now);
+        }
+    }
+
+    /// Trips the kill switch (automatic source) when today's loss reaches the
+    /// configured maximum daily loss of the day's starting equity.
+    fn check_daily_loss(&mut self, now: Timestamp) {
+        if self.kill_switch.stored().is_some() {
+            return;
+        }
+        let daily = self.portfolio.daily_pnl().value();
+        if daily >= Decimal::ZERO {
+            return;
+        }
+        let start = self.portfolio.day_start_equity().value();
+        let limit = start * self.gate.config().max_daily_loss_pct / Decimal::ONE_HUNDRED;
+        if -daily < limit {
+            return;
+        }
+        let detail = format!(
+            "daily loss {} reached the limit {} ({}% of {})",
+            (-daily).round_dp(2),
+            limit.round_dp(2),
+            self.gate.config().max_daily_loss_pct,
+            start.round_dp(2)
+        );
+        if let Some(event) =
+            self.kill_switch
+                .trigger(KillSwitchTrigger::DailyLossBreach, detail.clone(), now)
+        {
+            self.events.push(event);
+            self.raise(
+                Severity::Critical,
+                AlertKind::KillSwitch,
+                None,
+                format!("kill switch activated: {detail}"),
+                now,
+            );
+        }
+    }
+
     /// The portfolio.
     pub fn portfolio(&self) -> &Portfolio {
         &self.portfolio
@@ -276,6 +458,10 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
     /// The stored kill-switch flag.
     pub fn kill_switch(&self) -> &KillSwitch {
         &self.kill_switch
+    }
+    /// The file and environment sources as last set.
+    pub fn kill_switch_inputs(&self) -> &KillSwitchInputs {
+        &self.kill_inputs
     }
     /// True when any kill-switch source is active.
     pub fn kill_switch_active(&self) -> bool {
@@ -309,6 +495,10 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
     /// Time of the last market event processed.
     pub fn last_event_at(&self) -> Option<Timestamp> {
         self.summary.last_event_at
+    }
+    /// Orders sent to the venue in this session.
+    pub fn orders_submitted(&self) -> u64 {
+        self.summary.orders_submitted
     }
     /// Market events processed in this session.
     pub fn events_processed(&self) -> u64 {
@@ -366,10 +556,8 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             }
         }
 
-        // Step 2: capital preservation.
-        if self.settings.guardrails == Guardrails::On {
-            self.update_preservation(now);
-        }
+        // Step 2: capital preservation (and the automatic daily-loss kill switch).
+        self.after_pnl_change(now);
 
         // Step 3: strategies.
         if let MarketEvent::Candle(candle) = &event
@@ -407,7 +595,8 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         Ok(())
     }
 
-    fn update_preservation(&mut self, now: Timestamp) {
+    /// Returns false when it skipped the update because nothing it reads changed.
+    fn update_preservation(&mut self, now: Timestamp) -> bool {
         // At NORMAL nothing can recover, so identical figures give an identical verdict:
         // skip the update while flat and nothing changed (most bars of a backtest).
         let key = (
@@ -418,7 +607,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         if self.preservation.level() == domain::PreservationLevel::Normal
             && self.preservation_unchanged == Some(key)
         {
-            return;
+            return false;
         }
         let snapshot = self.portfolio.snapshot();
         let inputs = PreservationInputs::from_snapshot(&snapshot, now);
@@ -450,6 +639,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
                 .push(capital_preservation::to_audit_event(&change));
             self.raise(severity, AlertKind::LevelChanged, None, message, now);
         }
+        true
     }
 
     async fn handle_signal(&mut self, signal: &Signal, now: Timestamp) -> Result<(), EngineError> {

@@ -6,5 +6,6 @@ mod support;
 
 mod backtest;
 mod guardrails;
+mod operator;
 mod parity;
 mod unknown_outcome;
