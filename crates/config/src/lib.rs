@@ -15,4 +15,4 @@ mod settings;
 
 pub use error::ConfigError;
 pub use load::{EMBEDDED_DEFAULT, Loaded, load, load_from_process_env};
-pub use settings::{KillSwitchConfig, PortfolioConfig, RampartConfig, TiersConfig};
+pub use settings::{KillSwitchConfig, LoggingConfig, PortfolioConfig, RampartConfig, TiersConfig};

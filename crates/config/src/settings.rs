@@ -2,6 +2,7 @@
 
 use capital_preservation::PreservationConfig;
 use domain::{Confidence, ConfigViolation, DayBoundary, Money, TierThresholds, Violations};
+use readiness::ReadinessConfig;
 use risk_gate::RiskConfig;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -23,6 +24,10 @@ pub struct RampartConfig {
     pub capital_preservation: PreservationConfig,
     /// Turnover governor rules.
     pub turnover: TurnoverConfig,
+    /// Thresholds of the readiness verdict.
+    pub readiness: ReadinessConfig,
+    /// Log files.
+    pub logging: LoggingConfig,
 }
 
 impl RampartConfig {
@@ -34,6 +39,8 @@ impl RampartConfig {
         all.extend(self.risk.validate());
         all.extend(self.capital_preservation.validate());
         all.extend(self.turnover.validate());
+        all.extend(self.readiness.validate());
+        all.extend(self.logging.validate());
         all.extend(self.validate_shared_costs());
         all
     }
@@ -156,6 +163,57 @@ impl TiersConfig {
         Confidence::new(self.high)
             .and_then(|h| Confidence::new(self.medium).and_then(|m| TierThresholds::new(h, m)))
             .unwrap_or_default()
+    }
+}
+
+/// `[logging]`: JSON log files.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoggingConfig {
+    /// Directory of the JSON-lines log files (relative paths are under the working directory).
+    pub dir: String,
+    /// Days of log files kept; older files are deleted at rotation (daily, UTC).
+    pub retention_days: u32,
+    /// Default level filter (`error`, `warn`, `info`, `debug`, `trace`); `RUST_LOG` overrides it.
+    pub level: String,
+}
+
+impl Default for LoggingConfig {
+    fn default() -> Self {
+        Self {
+            dir: "logs".to_string(),
+            retention_days: 14,
+            level: "info".to_string(),
+        }
+    }
+}
+
+impl LoggingConfig {
+    /// Rule violations of this section.
+    pub fn validate(&self) -> Vec<ConfigViolation> {
+        let mut v = Violations::new("logging");
+        v.check(
+            !self.dir.trim().is_empty(),
+            "dir",
+            "a non-empty path",
+            format!("{:?}", self.dir),
+        );
+        v.check(
+            (1..=3650).contains(&self.retention_days),
+            "retention_days",
+            "in 1..=3650",
+            self.retention_days,
+        );
+        v.check(
+            matches!(
+                self.level.as_str(),
+                "error" | "warn" | "info" | "debug" | "trace"
+            ),
+            "level",
+            "one of error, warn, info, debug, trace",
+            format!("{:?}", self.level),
+        );
+        v.into_vec()
     }
 }
 

@@ -38,6 +38,12 @@ pub enum RuntimeError {
     /// The venue could not be set up.
     #[error("venue: {0}")]
     Venue(String),
+    /// An operator request is queued but not applied yet (exit 1).
+    #[error("{0}")]
+    Pending(String),
+    /// The audit chain does not verify (exit 1); names the first broken link.
+    #[error("{0}")]
+    AuditBroken(String),
     /// Local I/O (data directory, PID file, heartbeat file).
     #[error("{context}: {source}")]
     Io {

@@ -77,6 +77,8 @@ pub struct Heartbeat {
     pub run_id: String,
     /// dry-run, paper or live.
     pub mode: String,
+    /// Market-data source (`replay`, `binance`, ...).
+    pub feed: String,
     /// Wall-clock time of this heartbeat.
     pub timestamp: domain::Timestamp,
     /// The engine clock's time (simulated in a replay).
@@ -100,7 +102,7 @@ pub fn write_heartbeat(data_dir: &Path, heartbeat: &Heartbeat) -> Result<(), Run
         .map_err(RuntimeError::io(format!("cannot write {}", path.display())))
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension("tmp");
     {
         let mut f = File::create(&tmp)?;

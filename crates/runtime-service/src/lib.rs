@@ -3,19 +3,36 @@
 //!
 //! Map:
 //! - [`session`] — [`run_session`]: config -> store -> venue -> engine -> feed loop
+//! - [`cli`] — the `runtime` command line and what each subcommand runs
+//! - [`operator`] — the operator subcommands (kill switch, drills, reports, audit)
+//! - [`health`] — `health-check`: the verdict as text, JSON or an exit code
+//! - [`gather`] — readiness inputs read from the store
+//! - [`daily`] — the daily report
+//! - [`status`] — the status board behind `/api/status` and `/metrics`
+//! - [`view`] — the HTTP surface's view of a running runtime
+//! - [`logging`] — JSON log files with daily rotation, console on a terminal
 //! - [`instance`] — [`InstanceLock`] (one runtime per data directory), heartbeat file
 //! - [`report`] — the session summary text
 //! - [`error`] — [`RuntimeError`] and its exit codes
 
+pub mod cli;
+pub mod daily;
 pub mod error;
+pub mod gather;
+pub mod health;
 pub mod instance;
+pub mod logging;
+pub mod operator;
 pub mod report;
 pub mod session;
+pub mod status;
+pub mod view;
 
 pub use error::RuntimeError;
 pub use instance::{Heartbeat, InstanceLock, write_heartbeat};
 pub use report::render;
 pub use session::{
-    BUNDLED_DATA_DIR, FeedKind, SessionOptions, SessionReport, check_options, load_config,
-    open_store, replay_files, run_session,
+    BUNDLED_DATA_DIR, FeedKind, RuntimeEngine, SessionOptions, SessionReport, build_engine,
+    check_options, load_config, open_store, replay_files, run_session,
 };
+pub use status::{StatusBoard, StatusSnapshot};

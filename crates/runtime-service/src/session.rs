@@ -9,19 +9,35 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use chrono::Duration;
+use chrono::{Duration, NaiveDate};
 use domain::ports::{ExecutionVenue, Store, Strategy};
-use domain::{Clock, MarketEvent, SimClock, Symbol, SystemClock, Timestamp, TradingMode};
-use engine::{Engine, EngineSettings, EngineState, SessionSummary};
+use domain::{
+    Actor, AuditEvent, Clock, KillSwitchTrigger, MarketEvent, Readiness, Severity, SimClock,
+    Symbol, SystemClock, Timestamp, TradingMode,
+};
+use engine::{Engine, EngineSettings, RequestOutcome, SessionSummary};
 use paper::{PaperConfig, PaperVenue};
 use replay::{MergedCandles, SymbolFile, TimeRange};
 use risk_gate::KillSwitchInputs;
 
 use crate::error::RuntimeError;
 use crate::instance::{Heartbeat, write_heartbeat};
+use crate::status::{StatusBoard, StatusSnapshot};
+use crate::{daily, gather};
 
 /// The bundled demo data, found relative to this crate at build time.
 pub const BUNDLED_DATA_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures");
+
+impl FeedKind {
+    /// Stable name (`replay`, `binance`, `coinbase`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeedKind::Replay => "replay",
+            FeedKind::Binance => "binance",
+            FeedKind::Coinbase => "coinbase",
+        }
+    }
+}
 
 /// Where market data comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +67,8 @@ pub struct SessionOptions {
     pub iterations: i64,
     /// Directory for the database, PID file, heartbeat and kill-switch file.
     pub data_dir: PathBuf,
+    /// The run id (a new one from the wall clock and mode when absent).
+    pub run_id: Option<String>,
 }
 
 /// What a finished session reports.
@@ -70,32 +88,27 @@ pub struct SessionReport {
     pub notices: Vec<String>,
 }
 
-/// Runs a session until the feed ends, `iterations` events were processed, or
-/// `stop` is set (SIGINT/SIGTERM: the current event is finished and flushed first).
-pub async fn run_session(
-    opts: &SessionOptions,
-    loaded: config::Loaded,
-    store: Arc<dyn Store>,
-    stop: Arc<AtomicBool>,
-) -> Result<SessionReport, RuntimeError> {
-    check_options(opts)?;
-    let cfg = loaded.config;
-    let files = replay_files(opts.data.as_deref().unwrap_or(Path::new(BUNDLED_DATA_DIR)))?;
-    let symbols: Vec<Symbol> = files.iter().map(|f| f.symbol.clone()).collect();
-    let merged = MergedCandles::open(files, TimeRange::ALL)?;
+/// The engine as the runtime composes it: any venue, any store, any clock.
+pub type RuntimeEngine = Engine<dyn ExecutionVenue, dyn Store, dyn Clock>;
 
-    let wall = SystemClock;
-    let run_id = format!(
-        "{}-{}",
-        wall.now().format("%Y%m%dT%H%M%SZ"),
-        opts.mode.as_str()
-    );
-    let clock = Arc::new(SimClock::new(Timestamp::MIN_UTC));
-    let venue = Arc::new(
+/// Builds the engine of a runtime (the session's, or an operator command's when
+/// no runtime is running) and restores the stored state, if any.
+///
+/// Returns the engine and the time of the last market event the stored state had
+/// processed (a resumed session skips everything up to it).
+pub async fn build_engine(
+    mode: TradingMode,
+    cfg: &config::RampartConfig,
+    run_id: &str,
+    symbols: &[Symbol],
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+) -> Result<(RuntimeEngine, Option<Timestamp>), RuntimeError> {
+    let venue: Arc<dyn ExecutionVenue> = Arc::new(
         PaperVenue::new(PaperConfig::default()).map_err(|e| RuntimeError::Venue(e.to_string()))?,
     );
     let mut strategies: BTreeMap<Symbol, Vec<Box<dyn Strategy>>> = BTreeMap::new();
-    for symbol in &symbols {
+    for symbol in symbols {
         let s = strategies::build(
             "sma_cross",
             [("fast", "10"), ("slow", "30")],
@@ -104,7 +117,7 @@ pub async fn run_session(
         .map_err(|e| RuntimeError::BadInput(e.to_string()))?;
         strategies.insert(symbol.clone(), vec![s]);
     }
-    let mut settings = EngineSettings::new(opts.mode, &run_id);
+    let mut settings = EngineSettings::new(mode, run_id);
     settings.initial_capital = cfg.portfolio.initial_capital();
     settings.day_boundary = cfg.portfolio.day_boundary();
     settings.tiers = cfg.tiers.thresholds();
@@ -112,43 +125,136 @@ pub async fn run_session(
     settings.preservation = cfg.capital_preservation.clone();
     settings.turnover = cfg.turnover.clone();
     settings.persist_state = true;
-    let mut engine = Engine::new(
-        settings,
-        strategies,
-        venue.clone(),
-        store.clone(),
-        clock.clone(),
-    )?;
+    let mut engine: RuntimeEngine = Engine::new(settings, strategies, venue, store.clone(), clock)?;
     engine
         .load_filters()
         .await
         .map_err(|e| RuntimeError::Venue(e.to_string()))?;
-
-    // Resume: restore the stored state and skip what a previous session processed.
-    let mut resume_after: Option<Timestamp> = None;
-    if let Some(state) = store.latest_state().await? {
-        let state: EngineState = serde_json::from_value(state).map_err(|e| {
-            domain::ports::StoreError::Corrupt(format!("stored engine state does not parse: {e}"))
-        })?;
+    let mut resume_after = None;
+    if let Some(state) = gather::stored_state(store.as_ref()).await? {
         resume_after = state.last_event_at;
         engine.restore(state);
     }
+    Ok((engine, resume_after))
+}
 
-    let kill_file = opts.data_dir.join(
-        Path::new(&cfg.kill_switch.file)
-            .file_name()
-            .unwrap_or_else(|| std::ffi::OsStr::new("kill_switch")),
+/// Applies every pending operator request, oldest first; returns what became of each.
+pub async fn apply_pending_requests(
+    engine: &mut RuntimeEngine,
+    store: &dyn Store,
+) -> Result<Vec<(u64, RequestOutcome)>, RuntimeError> {
+    let mut done = Vec::new();
+    for request in store.pending_requests().await? {
+        let outcome = engine.apply_request(&request).await?;
+        match &outcome {
+            RequestOutcome::Applied(what) => {
+                tracing::warn!(request = request.id, actor = ?request.actor, command = ?request.command, "operator request applied: {what}");
+            }
+            RequestOutcome::Refused(why) => {
+                tracing::warn!(request = request.id, actor = ?request.actor, command = ?request.command, "operator request refused: {why}");
+            }
+        }
+        done.push((request.id, outcome));
+    }
+    Ok(done)
+}
+
+/// Live-mode start-up safety (ARCHITECTURE.md section 3): with readiness other
+/// than GO, log CRITICAL, activate the kill switch and keep running with trading
+/// blocked. Returns true when it blocked trading.
+pub async fn live_startup_guard(
+    engine: &mut RuntimeEngine,
+    report: &readiness::ReadinessReport,
+) -> Result<bool, RuntimeError> {
+    let verdict = report.live_rollout_readiness();
+    engine.set_readiness(verdict);
+    if verdict == Readiness::Go {
+        return Ok(false);
+    }
+    let reasons: Vec<String> = report.reasons().iter().map(|r| r.message()).collect();
+    let reason = format!(
+        "live start-up with readiness {verdict:?}: {}",
+        reasons.join("; ")
     );
-    let kill_file = if Path::new(&cfg.kill_switch.file).is_absolute() {
-        PathBuf::from(&cfg.kill_switch.file)
-    } else {
-        kill_file
-    };
+    tracing::error!(
+        severity = "CRITICAL",
+        "{reason}; kill switch activated, trading blocked"
+    );
+    engine
+        .kill_switch_on(
+            Actor::Automatic {
+                trigger: KillSwitchTrigger::LiveNotReady,
+            },
+            &reason,
+        )
+        .await?;
+    Ok(true)
+}
+
+/// Runs a session until the feed ends, `iterations` events were processed, or
+/// `stop` is set (SIGINT/SIGTERM: the current event is finished and flushed first).
+pub async fn run_session(
+    opts: &SessionOptions,
+    loaded: config::Loaded,
+    store: Arc<dyn Store>,
+    board: Arc<StatusBoard>,
+    stop: Arc<AtomicBool>,
+) -> Result<SessionReport, RuntimeError> {
+    check_options(opts)?;
+    let cfg = loaded.config;
+    let files = replay_files(opts.data.as_deref().unwrap_or(Path::new(BUNDLED_DATA_DIR)))?;
+    let symbols: Vec<Symbol> = files.iter().map(|f| f.symbol.clone()).collect();
+    let merged = MergedCandles::open(files, TimeRange::ALL)?;
+    let feed = opts.feed.as_str();
+
+    let wall = SystemClock;
+    let run_id = opts
+        .run_id
+        .clone()
+        .unwrap_or_else(|| new_run_id(opts.mode, &wall));
+    let sim = Arc::new(SimClock::new(Timestamp::MIN_UTC));
+    let (mut engine, resume_after) = build_engine(
+        opts.mode,
+        &cfg,
+        &run_id,
+        &symbols,
+        store.clone(),
+        sim.clone(),
+    )
+    .await?;
+    if let Some(t) = resume_after {
+        // Operator requests applied while no runtime ran were stamped at this time.
+        sim.advance_to(t)
+            .map_err(|e| RuntimeError::BadInput(format!("stored state is from the future: {e}")))?;
+    }
+    tracing::info!(
+        symbols = ?symbols.iter().map(Symbol::as_str).collect::<Vec<_>>(),
+        resume_after = ?resume_after,
+        "session started"
+    );
+
+    let kill_file = kill_file(&cfg, &opts.data_dir);
+    engine.set_kill_switch_inputs(kill_switch_inputs(&kill_file, &cfg.kill_switch.env_var));
+    if opts.mode == TradingMode::Live {
+        let report = gather::evaluate(
+            store.as_ref(),
+            &cfg,
+            opts.mode,
+            wall.now(),
+            engine.kill_switch_inputs(),
+        )
+        .await?;
+        live_startup_guard(&mut engine, &report).await?;
+    }
+    apply_pending_requests(&mut engine, store.as_ref()).await?;
+
     let mut processed: i64 = 0;
     let mut resumed_past = 0u64;
     let mut last_beat: Option<Timestamp> = None;
     let mut first_event: Option<(Timestamp, Timestamp)> = None;
     let mut interrupted = false;
+    let mut report_day: Option<NaiveDate> = None;
+    let mut reports_written = 0u32;
 
     for candle in merged {
         if stop.load(Ordering::SeqCst) {
@@ -161,36 +267,159 @@ pub async fn run_session(
         let event = MarketEvent::Candle(candle?);
         let at = event.event_time();
         if resume_after.is_some_and(|r| at <= r) {
+            engine.warm_up(&event);
             resumed_past += 1;
             continue;
         }
         if let Some(speed) = opts.speed {
             pace(&mut first_event, at, speed, &wall).await;
         }
-        clock
-            .advance_to(at)
+        // A new UTC day on the engine clock: report the one that ended.
+        let day = at.date_naive();
+        if let Some(prev) = report_day
+            && day > prev
+        {
+            let report =
+                daily::build(store.as_ref(), prev, opts.mode.as_str(), feed, wall.now()).await?;
+            let path = daily::publish(store.as_ref(), &opts.data_dir, &report).await?;
+            reports_written += 1;
+            tracing::info!(date = %prev, health = %report.overall_health, path = %path.display(), "daily report written");
+        }
+        report_day = Some(day);
+        sim.advance_to(at)
             .map_err(|e| RuntimeError::BadInput(format!("replay went back in time: {e}")))?;
         engine.set_kill_switch_inputs(kill_switch_inputs(&kill_file, &cfg.kill_switch.env_var));
+        let submitted = engine.orders_submitted();
+        let started = stopwatch();
         engine.on_event(event).await?;
+        if engine.orders_submitted() > submitted {
+            // Decision to venue acknowledgement: the event that produced the order.
+            http_api::record_order_latency(started.elapsed().as_secs_f64());
+        }
+        if !engine.last_events().is_empty() {
+            log_events(&engine);
+        }
         processed += 1;
         let now = wall.now();
         if last_beat.is_none_or(|t| now - t >= Duration::seconds(1)) {
-            write_heartbeat(&opts.data_dir, &heartbeat(&engine, &run_id, opts.mode, now))?;
+            beat(
+                &mut engine,
+                store.as_ref(),
+                &board,
+                opts,
+                &run_id,
+                feed,
+                now,
+            )
+            .await?;
             last_beat = Some(now);
         }
     }
-    write_heartbeat(
-        &opts.data_dir,
-        &heartbeat(&engine, &run_id, opts.mode, wall.now()),
-    )?;
+    let now = wall.now();
+    beat(
+        &mut engine,
+        store.as_ref(),
+        &board,
+        opts,
+        &run_id,
+        feed,
+        now,
+    )
+    .await?;
+    let summary = engine.summary();
+    tracing::info!(
+        events = summary.events,
+        reports_written,
+        interrupted,
+        "session ended"
+    );
     Ok(SessionReport {
         run_id,
         mode: opts.mode,
         resumed_past,
-        summary: engine.summary(),
+        summary,
         interrupted,
         notices: loaded.notices,
     })
+}
+
+/// Once a second: operator requests, heartbeat (file and store), status board.
+async fn beat(
+    engine: &mut RuntimeEngine,
+    store: &dyn Store,
+    board: &StatusBoard,
+    opts: &SessionOptions,
+    run_id: &str,
+    feed: &str,
+    now: Timestamp,
+) -> Result<(), RuntimeError> {
+    apply_pending_requests(engine, store).await?;
+    let hb = heartbeat(engine, run_id, opts.mode, feed, now);
+    write_heartbeat(&opts.data_dir, &hb)?;
+    store
+        .put_heartbeat(&domain::ports::Heartbeat {
+            instance: gather::INSTANCE.to_string(),
+            at: now,
+            detail: serde_json::to_value(&hb).unwrap_or(serde_json::Value::Null),
+        })
+        .await?;
+    board.publish(StatusSnapshot::of(engine, run_id, opts.mode, feed, now));
+    Ok(())
+}
+
+/// Logs what an event produced that operators care about: alerts at their
+/// severity, decisions at debug.
+fn log_events(engine: &RuntimeEngine) {
+    for event in engine.last_events() {
+        match event {
+            AuditEvent::AlertRaised { alert } => {
+                let symbol = alert.symbol.as_ref().map_or("-", Symbol::as_str);
+                match alert.severity {
+                    Severity::Critical => {
+                        tracing::error!(symbol, kind = ?alert.kind, severity = "CRITICAL", "{}", alert.message)
+                    }
+                    Severity::Warning => {
+                        tracing::warn!(symbol, kind = ?alert.kind, "{}", alert.message)
+                    }
+                    Severity::Info => {
+                        tracing::info!(symbol, kind = ?alert.kind, "{}", alert.message)
+                    }
+                }
+            }
+            AuditEvent::OrderSubmitted { order } => {
+                tracing::info!(symbol = order.symbol.as_str(), side = order.side.as_str(), qty = %order.qty.value(), id = %order.client_order_id, "order submitted");
+            }
+            AuditEvent::TradeRejected { intent, reasons } => {
+                let codes: Vec<&str> = reasons.iter().map(|r| r.code()).collect();
+                tracing::debug!(symbol = intent.symbol.as_str(), reasons = ?codes, "trade rejected");
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A monotonic stopwatch for latency metrics (never a domain time).
+#[allow(clippy::disallowed_methods)]
+fn stopwatch() -> std::time::Instant {
+    std::time::Instant::now()
+}
+
+/// A new run id: wall-clock start time and mode (`20261125T101500Z-dry-run`).
+pub fn new_run_id(mode: TradingMode, wall: &SystemClock) -> String {
+    format!("{}-{}", wall.now().format("%Y%m%dT%H%M%SZ"), mode.as_str())
+}
+
+/// The kill-switch file: `kill_switch.file`, relative paths under the data directory.
+pub fn kill_file(cfg: &config::RampartConfig, data_dir: &Path) -> PathBuf {
+    let configured = Path::new(&cfg.kill_switch.file);
+    if configured.is_absolute() {
+        return configured.to_path_buf();
+    }
+    data_dir.join(
+        configured
+            .file_name()
+            .unwrap_or_else(|| std::ffi::OsStr::new("kill_switch")),
+    )
 }
 
 /// Loads and validates the configuration (file, `RAMPART__` environment, paper overrides).
@@ -245,7 +474,7 @@ async fn pace(
 }
 
 /// The file and environment kill-switch sources, read on every event.
-fn kill_switch_inputs(file: &Path, env_var: &str) -> KillSwitchInputs {
+pub fn kill_switch_inputs(file: &Path, env_var: &str) -> KillSwitchInputs {
     let env_set = std::env::var(env_var)
         .map(|v| {
             matches!(
@@ -260,21 +489,18 @@ fn kill_switch_inputs(file: &Path, env_var: &str) -> KillSwitchInputs {
     }
 }
 
-fn heartbeat<V, S, C>(
-    engine: &Engine<V, S, C>,
+fn heartbeat(
+    engine: &RuntimeEngine,
     run_id: &str,
     mode: TradingMode,
+    feed: &str,
     now: Timestamp,
-) -> Heartbeat
-where
-    V: ExecutionVenue + ?Sized,
-    S: Store + ?Sized,
-    C: Clock + ?Sized,
-{
+) -> Heartbeat {
     Heartbeat {
         pid: std::process::id(),
         run_id: run_id.to_string(),
         mode: mode.as_str().to_string(),
+        feed: feed.to_string(),
         timestamp: now,
         event_time: engine.last_event_at(),
         events: engine.events_processed(),
@@ -315,21 +541,29 @@ pub fn replay_files(data: &Path) -> Result<Vec<SymbolFile>, RuntimeError> {
     Ok(files)
 }
 
-/// Opens the store: PostgreSQL when `database_url` is given (arrives with the
-/// PostgreSQL adapter wiring), otherwise SQLite at `<data_dir>/rampart.db`.
+/// Opens the store: PostgreSQL for `postgres://` / `postgresql://` URLs,
+/// SQLite for `sqlite:` URLs, otherwise SQLite at `<data_dir>/rampart.db`.
+/// Errors name the URL without its password.
 pub async fn open_store(
     database_url: Option<&str>,
     data_dir: &Path,
 ) -> Result<Arc<dyn Store>, RuntimeError> {
     match database_url {
         Some(url) if url.starts_with("sqlite:") => {
-            let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+            let path = url
+                .trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:");
             Ok(Arc::new(sqlite::SqliteStore::open(path).await?))
         }
-        Some(_) => Err(RuntimeError::BadInput(
-            "--database-url postgres://... is not wired into the runtime yet; use the default SQLite store"
-                .into(),
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            Ok(Arc::new(postgres::PostgresStore::connect(url).await?))
+        }
+        Some(url) => Err(RuntimeError::BadInput(format!(
+            "--database-url {}: expected postgres://..., postgresql://... or sqlite:PATH",
+            postgres::redact_url(url)
+        ))),
+        None => Ok(Arc::new(
+            sqlite::SqliteStore::open(data_dir.join("rampart.db")).await?,
         )),
-        None => Ok(Arc::new(sqlite::SqliteStore::open(data_dir.join("rampart.db")).await?)),
     }
 }

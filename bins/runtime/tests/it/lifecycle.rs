@@ -92,3 +92,21 @@ fn a_second_runtime_on_the_same_data_dir_refuses_to_start_and_sigterm_stops_the_
     );
     assert!(!pid_file.exists());
 }
+
+#[test]
+fn an_unreachable_database_is_named_without_its_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        dir.path(),
+        &[
+            "--iterations",
+            "10",
+            "--database-url",
+            "postgres://ana:s3cret@127.0.0.1:1/rampart",
+        ],
+    );
+    assert_ne!(out.status.code(), Some(0));
+    let err = stderr(&out);
+    assert!(err.contains("127.0.0.1:1"), "{err}");
+    assert!(!err.contains("s3cret"), "password leaked: {err}");
+}

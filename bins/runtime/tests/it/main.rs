@@ -3,5 +3,7 @@
 
 mod support;
 
+mod crash;
 mod lifecycle;
+mod operator;
 mod session;

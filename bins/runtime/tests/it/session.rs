@@ -74,3 +74,35 @@ fn the_kill_switch_environment_variable_blocks_every_order() {
         stdout(&out)
     );
 }
+
+#[test]
+fn logs_are_json_lines_carrying_run_id_mode_and_symbol() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path(), &["--iterations", "3000"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let logs: Vec<_> = std::fs::read_dir(dir.path().join("logs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(logs.len(), 1, "one file per day: {logs:?}");
+    let name = logs[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        name.starts_with("rampart.") && name.ends_with(".jsonl"),
+        "{name}"
+    );
+    let text = std::fs::read_to_string(&logs[0]).unwrap();
+    assert!(text.lines().count() >= 2);
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let span = &v["spans"][0];
+        assert!(
+            span["run_id"].as_str().unwrap().ends_with("dry-run"),
+            "{line}"
+        );
+        assert_eq!(span["mode"], "dry-run", "{line}");
+        assert!(
+            v["symbol"].is_string() || span["symbol"].is_string(),
+            "{line}"
+        );
+    }
+}

@@ -1,0 +1,307 @@
+//! The `runtime` command line: flags, subcommands and what each one runs. The
+//! binary only parses and calls [`run`].
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use clap::{Parser, Subcommand, ValueEnum};
+use domain::ports::OperatorCommand;
+use domain::{Money, Symbol, TradingMode};
+use tracing::Instrument;
+
+use crate::error::RuntimeError;
+use crate::operator::{self, OperatorEnv};
+use crate::session::{self, FeedKind, SessionOptions};
+use crate::{InstanceLock, StatusBoard, logging, view};
+
+/// Trading mode flag.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Mode {
+    /// Paper venue, no exchange order endpoint is ever called.
+    DryRun,
+    /// Exchange testnet.
+    Paper,
+    /// Exchange, real money; refuses to trade unless readiness is GO.
+    Live,
+}
+
+/// Market-data source flag.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Feed {
+    /// CSV files (the bundled demo data by default).
+    Replay,
+    /// Binance public streams.
+    Binance,
+    /// Coinbase public streams.
+    Coinbase,
+}
+
+/// Rampart runtime: one guarded pipeline for dry-run, paper and live.
+#[derive(Debug, Parser)]
+#[command(name = "runtime", version, about)]
+pub struct Cli {
+    /// Trading mode.
+    #[arg(long, value_enum, default_value = "dry-run", global = true)]
+    pub mode: Mode,
+    /// Configuration file (default: the embedded config/default.toml).
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    /// Market-data source.
+    #[arg(long, value_enum, default_value = "replay")]
+    pub feed: Feed,
+    /// Candle file or directory to replay (default: the bundled demo data).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Replay speed factor (60 = one minute of data per second); as fast as possible if absent.
+    #[arg(long)]
+    pub speed: Option<f64>,
+    /// Stop after N market events; -1 = until the feed ends.
+    #[arg(long, default_value_t = -1, allow_hyphen_values = true)]
+    pub iterations: i64,
+    /// Store URL: `postgres://...` or `sqlite:PATH` (default: SQLite at <data-dir>/rampart.db).
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
+    pub database_url: Option<String>,
+    /// Directory for the database, PID file, heartbeat, kill-switch file and reports.
+    #[arg(long, default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+    /// HTTP address for health, readiness, metrics and status; `off` disables it.
+    #[arg(long, default_value = "127.0.0.1:8000")]
+    pub http: String,
+    /// Operator subcommand (none: run the pipeline).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Operator subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Set or clear the stored kill switch (audited; a reason is required).
+    KillSwitch {
+        /// `on` or `off`.
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// The account, the runtime's heartbeat and the readiness verdict.
+    Status {
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Reports.
+    Report {
+        /// Which report.
+        #[command(subcommand)]
+        which: ReportKind,
+    },
+    /// Counts over a window and current figures, as a JSON file.
+    ExportMetrics {
+        /// Window back from the account's clock (24h, 7d, 30m).
+        #[arg(long, default_value = "24h")]
+        window: String,
+        /// Output file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Signals of a window as JSON lines on stdout.
+    DumpSignals {
+        /// Window back from the account's clock (24h, 7d, 30m).
+        #[arg(long, default_value = "24h")]
+        since: String,
+    },
+    /// Guardrail drill: book a realised loss through the pipeline.
+    SimulateLoss {
+        /// Loss amount (> 0, account currency).
+        #[arg(long)]
+        amount: String,
+        /// Symbol to book it against.
+        #[arg(long, default_value = "BTC-USD")]
+        symbol: String,
+    },
+    /// The audit trail.
+    Audit {
+        /// verify or export.
+        #[command(subcommand)]
+        action: AuditAction,
+    },
+}
+
+/// `report` kinds.
+#[derive(Debug, Subcommand)]
+pub enum ReportKind {
+    /// The daily report (stored and written to data/reports/).
+    Daily {
+        /// The UTC date (default: the day of the account's clock).
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+    },
+}
+
+/// `audit` actions.
+#[derive(Debug, Subcommand)]
+pub enum AuditAction {
+    /// Recompute the hash chain; name the first broken link (exit 1).
+    Verify,
+    /// Write every record as JSON lines.
+    Export {
+        /// Output file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+fn mode(m: Mode) -> TradingMode {
+    match m {
+        Mode::DryRun => TradingMode::DryRun,
+        Mode::Paper => TradingMode::Paper,
+        Mode::Live => TradingMode::Live,
+    }
+}
+
+/// Runs what the command line asks; the text to print on stdout.
+pub async fn run(cli: Cli, stop: Arc<AtomicBool>) -> Result<String, RuntimeError> {
+    let env = OperatorEnv {
+        data_dir: cli.data_dir.clone(),
+        database_url: cli.database_url.clone(),
+        config: cli.config.clone(),
+        mode: mode(cli.mode),
+        operator: std::env::var("USER").unwrap_or_else(|_| "operator".into()),
+    };
+    let Some(command) = cli.command else {
+        return run_pipeline(cli, stop).await;
+    };
+    match command {
+        Command::KillSwitch { state, reason } => {
+            let cmd = if state == "on" {
+                OperatorCommand::KillSwitchOn { reason }
+            } else {
+                OperatorCommand::KillSwitchOff { reason }
+            };
+            Ok(format!("{}\n", operator::request(&env, cmd).await?))
+        }
+        Command::SimulateLoss { amount, symbol } => {
+            let amount: rust_decimal::Decimal = amount
+                .parse()
+                .map_err(|e| RuntimeError::BadInput(format!("--amount {amount:?}: {e}")))?;
+            let symbol = Symbol::new(&symbol)
+                .map_err(|e| RuntimeError::BadInput(format!("--symbol {symbol:?}: {e}")))?;
+            let cmd = OperatorCommand::SimulateLoss {
+                amount: Money::new(amount),
+                symbol,
+            };
+            Ok(format!("{}\n", operator::request(&env, cmd).await?))
+        }
+        Command::Status { json } => operator::status(&env, json).await,
+        Command::Report {
+            which: ReportKind::Daily { date },
+        } => operator::report_daily(&env, date).await,
+        Command::ExportMetrics { window, out } => {
+            operator::export_metrics(&env, operator::parse_window(&window)?, &out).await
+        }
+        Command::DumpSignals { since } => {
+            let since = operator::parse_window(&since)?;
+            let mut stdout = std::io::stdout().lock();
+            operator::dump_signals(&env, since, &mut stdout).await?;
+            Ok(String::new())
+        }
+        Command::Audit {
+            action: AuditAction::Verify,
+        } => operator::audit_verify(&env).await,
+        Command::Audit {
+            action: AuditAction::Export { out },
+        } => operator::audit_export(&env, &out).await,
+    }
+}
+
+async fn run_pipeline(cli: Cli, stop: Arc<AtomicBool>) -> Result<String, RuntimeError> {
+    let mode = mode(cli.mode);
+    let mut opts = SessionOptions {
+        mode,
+        config: cli.config,
+        feed: match cli.feed {
+            Feed::Replay => FeedKind::Replay,
+            Feed::Binance => FeedKind::Binance,
+            Feed::Coinbase => FeedKind::Coinbase,
+        },
+        data: cli.data,
+        speed: cli.speed,
+        iterations: cli.iterations,
+        data_dir: cli.data_dir,
+        run_id: None,
+    };
+    let http: Option<SocketAddr> = match cli.http.as_str() {
+        "off" => None,
+        text => Some(text.parse().map_err(|e| {
+            RuntimeError::BadInput(format!("--http {text:?}: expected HOST:PORT or off ({e})"))
+        })?),
+    };
+    // Everything that can be checked without writing is checked first.
+    session::check_options(&opts)?;
+    let loaded = session::load_config(&opts)?;
+    let run_id = session::new_run_id(mode, &domain::SystemClock);
+    opts.run_id = Some(run_id.clone());
+    let _lock = InstanceLock::acquire(&opts.data_dir)?;
+    let _logs = logging::init(&loaded.config.logging, std::path::Path::new("."))?;
+    let span = logging::session_span(&run_id, mode.as_str());
+    let store = session::open_store(cli.database_url.as_deref(), &opts.data_dir).await?;
+    let board = Arc::new(StatusBoard::new());
+    let shutdown = Arc::new(tokio::sync::Notify::new());
+    let mut server = None;
+    if let Some(addr) = http {
+        let view = Arc::new(view::LiveView::new(
+            board.clone(),
+            store.clone(),
+            loaded.config.clone(),
+            mode,
+            session::kill_file(&loaded.config, &opts.data_dir),
+        ));
+        match start_http(addr, view, shutdown.clone()).await {
+            Ok(handle) => server = Some(handle),
+            Err(e) if mode == TradingMode::DryRun => {
+                let _enter = span.enter();
+                tracing::warn!("HTTP surface disabled: {e}");
+                eprintln!("warning: HTTP surface disabled: {e}");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let report = session::run_session(&opts, loaded, store, board, stop.clone())
+        .instrument(span)
+        .await;
+    shutdown.notify_one();
+    if let Some(handle) = server {
+        let _ = handle.await;
+    }
+    let report = report?;
+    let mut out = String::new();
+    for notice in &report.notices {
+        eprintln!("notice: {notice}");
+    }
+    out.push_str(&crate::render(&report));
+    let _ = stop.load(Ordering::SeqCst);
+    Ok(out)
+}
+
+async fn start_http(
+    addr: SocketAddr,
+    view: Arc<view::LiveView>,
+    shutdown: Arc<tokio::sync::Notify>,
+) -> Result<tokio::task::JoinHandle<()>, RuntimeError> {
+    let metrics =
+        http_api::Metrics::install().map_err(|e| RuntimeError::BadInput(e.to_string()))?;
+    let server = http_api::HttpServer::bind(addr)
+        .await
+        .map_err(|e| RuntimeError::BadInput(format!("--http {addr}: {e}")))?;
+    let bound = server.local_addr();
+    tracing::info!(addr = %bound, "HTTP surface listening");
+    eprintln!("http: listening on http://{bound}");
+    Ok(tokio::spawn(async move {
+        let _ = server
+            .run(view, metrics, async move { shutdown.notified().await })
+            .await;
+    }))
+}

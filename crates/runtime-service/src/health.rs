@@ -1,0 +1,125 @@
+//! `health-check`: the readiness verdict from the store (or from a running
+//! runtime's `/health/readiness`), as text, JSON or only an exit code.
+//!
+//! Exit codes: 0 GO, 1 CONDITIONAL, 2 NO_GO (of `live_rollout_readiness`), 3 when
+//! it could not evaluate (the error on stderr). It never creates or changes a
+//! store: a missing SQLite file is "could not evaluate".
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use domain::{Clock, SystemClock, TradingMode};
+use readiness::{EXIT_COULD_NOT_EVALUATE, ReadinessDocument};
+
+use crate::gather;
+use crate::session::{kill_file, kill_switch_inputs};
+
+/// How `health-check` was asked.
+#[derive(Debug, Clone)]
+pub struct HealthOptions {
+    /// Ask a running runtime (`http://127.0.0.1:8000`) instead of the store.
+    pub url: Option<String>,
+    /// The runtime's data directory (SQLite store, kill-switch file).
+    pub data_dir: PathBuf,
+    /// Store URL (PostgreSQL or `sqlite:PATH`).
+    pub database_url: Option<String>,
+    /// Configuration file (default: embedded).
+    pub config: Option<PathBuf>,
+    /// Mode to judge; the runtime's last heartbeat's mode (else dry-run) when absent.
+    pub mode: Option<TradingMode>,
+}
+
+/// What to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    /// Human report.
+    Text,
+    /// The `/health/readiness` JSON.
+    Json,
+    /// Nothing; only the exit code.
+    Quiet,
+}
+
+/// Runs the check: (exit code, stdout text, stderr text).
+pub async fn run(opts: &HealthOptions, output: Output) -> (i32, String, String) {
+    match evaluate(opts).await {
+        Ok(doc) => {
+            let code = readiness::exit_code(doc.live_rollout_readiness);
+            let text = match output {
+                Output::Quiet => String::new(),
+                Output::Json => format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&doc).unwrap_or_default()
+                ),
+                Output::Text => gather::render_text(&doc),
+            };
+            (code, text, String::new())
+        }
+        Err(e) => (
+            EXIT_COULD_NOT_EVALUATE,
+            String::new(),
+            format!("health-check: could not evaluate readiness: {e}\n"),
+        ),
+    }
+}
+
+async fn evaluate(opts: &HealthOptions) -> Result<ReadinessDocument, String> {
+    if let Some(url) = &opts.url {
+        return from_url(url).await;
+    }
+    if opts.database_url.is_none() {
+        let db = opts.data_dir.join("rampart.db");
+        if !db.exists() {
+            return Err(format!(
+                "no store at {} (run the runtime first, or pass --data-dir / --database-url / --url)",
+                db.display()
+            ));
+        }
+    }
+    let mode0 = opts.mode.unwrap_or(TradingMode::DryRun);
+    let cfg = config::load_from_process_env(opts.config.as_deref(), mode0)
+        .map_err(|e| e.to_string())?
+        .config;
+    let store = crate::session::open_store(opts.database_url.as_deref(), &opts.data_dir)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mode = match opts.mode {
+        Some(m) => m,
+        None => store
+            .last_heartbeat(gather::INSTANCE)
+            .await
+            .map_err(|e| e.to_string())?
+            .and_then(|h| {
+                [TradingMode::DryRun, TradingMode::Paper, TradingMode::Live]
+                    .into_iter()
+                    .find(|m| h.detail["mode"] == m.as_str())
+            })
+            .unwrap_or(TradingMode::DryRun),
+    };
+    let kill = kill_switch_inputs(&kill_file(&cfg, &opts.data_dir), &cfg.kill_switch.env_var);
+    let report = gather::evaluate(store.as_ref(), &cfg, mode, SystemClock.now(), &kill)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(report.to_document())
+}
+
+async fn from_url(url: &str) -> Result<ReadinessDocument, String> {
+    let endpoint = format!("{}/health/readiness", url.trim_end_matches('/'));
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let response = client
+        .get(&endpoint)
+        .send()
+        .await
+        .map_err(|e| format!("GET {endpoint}: {e}"))?;
+    let status = response.status();
+    let body = response
+        .text()
+        .await
+        .map_err(|e| format!("GET {endpoint}: {e}"))?;
+    serde_json::from_str::<ReadinessDocument>(&body).map_err(|e| {
+        format!("GET {endpoint}: HTTP {status}, not a readiness report ({e}): {body:.200}")
+    })
+}

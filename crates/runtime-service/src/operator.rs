@@ -1,0 +1,464 @@
+//! Operator subcommands: `kill-switch on|off`, `simulate-loss`, `status`,
+//! `report daily`, `export-metrics`, `dump-signals`, `audit verify|export`.
+//!
+//! Commands that change the account (kill switch, drill) are queued in the store
+//! and applied by the engine that owns the account, so they are audited and
+//! persisted exactly like market events:
+//! - a runtime is running on the data directory: it applies the request at its
+//!   next beat (about a second); the command waits for it (up to 10 s);
+//! - no runtime is running: the command takes the data directory's lock, builds
+//!   the engine from the stored state and applies the request itself.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{Duration, NaiveDate};
+use domain::ports::{OperatorCommand, Store};
+use domain::{Actor, AuditEvent, Clock, SimClock, SystemClock, Timestamp, TradingMode};
+use engine::RequestOutcome;
+use serde_json::json;
+
+use crate::error::RuntimeError;
+use crate::instance::{InstanceLock, write_atomically};
+use crate::session::{apply_pending_requests, build_engine, kill_file, kill_switch_inputs};
+use crate::{daily, gather};
+
+/// How long a command waits for a running runtime to apply its request.
+const WAIT_FOR_RUNTIME: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Where an operator command finds the account.
+#[derive(Debug, Clone)]
+pub struct OperatorEnv {
+    /// The runtime's data directory.
+    pub data_dir: PathBuf,
+    /// The store (SQLite under `data_dir` when absent).
+    pub database_url: Option<String>,
+    /// The configuration file (the embedded default when absent).
+    pub config: Option<PathBuf>,
+    /// The mode readiness is judged for.
+    pub mode: TradingMode,
+    /// Who is asking (`$USER` by default).
+    pub operator: String,
+}
+
+impl OperatorEnv {
+    fn loaded(&self) -> Result<config::RampartConfig, RuntimeError> {
+        Ok(config::load_from_process_env(self.config.as_deref(), self.mode)?.config)
+    }
+
+    async fn store(&self) -> Result<Arc<dyn Store>, RuntimeError> {
+        crate::session::open_store(self.database_url.as_deref(), &self.data_dir).await
+    }
+}
+
+/// Queues `command` and sees it applied; returns the outcome text.
+pub async fn request(env: &OperatorEnv, command: OperatorCommand) -> Result<String, RuntimeError> {
+    let cfg = env.loaded()?;
+    match &command {
+        OperatorCommand::KillSwitchOn { reason } | OperatorCommand::KillSwitchOff { reason }
+            if reason.trim().is_empty() =>
+        {
+            return Err(RuntimeError::BadInput("--reason must not be empty".into()));
+        }
+        OperatorCommand::SimulateLoss { amount, .. }
+            if amount.value() <= rust_decimal::Decimal::ZERO =>
+        {
+            return Err(RuntimeError::BadInput(format!(
+                "--amount must be > 0, got {}",
+                amount.value()
+            )));
+        }
+        _ => {}
+    }
+    // Take the lock first when nobody holds it, so no runtime starts mid-command.
+    let lock = match InstanceLock::acquire(&env.data_dir) {
+        Ok(lock) => Some(lock),
+        Err(RuntimeError::AlreadyRunning { .. }) => None,
+        Err(e) => return Err(e),
+    };
+    let store = env.store().await?;
+    let actor = Actor::Operator {
+        name: env.operator.clone(),
+    };
+    let wall = SystemClock;
+    let id = store.enqueue_request(&command, &actor, wall.now()).await?;
+    match lock {
+        Some(_lock) => {
+            let clock = account_clock(store.as_ref()).await?;
+            let (mut engine, _) =
+                build_engine(env.mode, &cfg, "operator", &[], store.clone(), clock).await?;
+            let kill = kill_file(&cfg, &env.data_dir);
+            engine.set_kill_switch_inputs(kill_switch_inputs(&kill, &cfg.kill_switch.env_var));
+            let done = apply_pending_requests(&mut engine, store.as_ref()).await?;
+            match done.into_iter().find(|(rid, _)| *rid == id) {
+                Some((_, RequestOutcome::Applied(what))) => {
+                    Ok(format!("request {id} applied: {what}"))
+                }
+                Some((_, RequestOutcome::Refused(why))) => Err(RuntimeError::BadInput(format!(
+                    "request {id} refused: {why}"
+                ))),
+                None => Err(RuntimeError::BadInput(format!(
+                    "request {id} was queued but not applied"
+                ))),
+            }
+        }
+        None => wait_for_runtime(store.as_ref(), id).await,
+    }
+}
+
+async fn wait_for_runtime(store: &dyn Store, id: u64) -> Result<String, RuntimeError> {
+    let deadline = tokio::time::Instant::now() + WAIT_FOR_RUNTIME;
+    loop {
+        if let Some((_, true)) = store.request(id).await? {
+            let outcome = outcome_of(store, id).await?;
+            return Ok(format!(
+                "request {id} applied by the running runtime: {outcome}"
+            ));
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(RuntimeError::Pending(format!(
+                "request {id} is queued but the running runtime has not applied it within {}s; it will be applied at its next beat",
+                WAIT_FOR_RUNTIME.as_secs()
+            )));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// What the batch of request `id` recorded, in words.
+async fn outcome_of(store: &dyn Store, id: u64) -> Result<String, RuntimeError> {
+    let event_id = domain::ports::request_event_id(id);
+    let mut words = Vec::new();
+    if let Some(tail) = store.audit_tail().await? {
+        let from = tail.seq.saturating_sub(50);
+        for r in store.audit_events(from, 50).await? {
+            if r.event_id == event_id
+                && let Ok(event) = r.event()
+            {
+                words.push(match event {
+                    AuditEvent::AlertRaised { alert } => alert.message,
+                    other => other.type_name().to_string(),
+                });
+            }
+        }
+    }
+    Ok(if words.is_empty() {
+        "no change".into()
+    } else {
+        words.join("; ")
+    })
+}
+
+/// The clock requests are stamped with when no runtime runs: the last session's
+/// (data time when it replayed files, so a resumed replay stays consistent), or
+/// the wall clock.
+async fn account_clock(store: &dyn Store) -> Result<Arc<dyn Clock>, RuntimeError> {
+    let replayed = store
+        .last_heartbeat(gather::INSTANCE)
+        .await?
+        .is_some_and(|h| h.detail["feed"] == "replay");
+    if replayed
+        && let Some(at) = gather::stored_state(store)
+            .await?
+            .and_then(|s| s.last_event_at)
+    {
+        return Ok(Arc::new(SimClock::new(at)));
+    }
+    Ok(Arc::new(SystemClock))
+}
+
+/// The time windows are measured back from: the account's clock as last seen
+/// (data time after a replay), or now.
+async fn reference_time(store: &dyn Store) -> Result<Timestamp, RuntimeError> {
+    Ok(gather::stored_state(store)
+        .await?
+        .and_then(|s| s.last_event_at)
+        .unwrap_or_else(|| SystemClock.now()))
+}
+
+/// Parses `24h`, `7d`, `30m`, `90s`.
+pub fn parse_window(text: &str) -> Result<Duration, RuntimeError> {
+    let bad = || {
+        RuntimeError::BadInput(format!(
+            "window {text:?}: expected a positive number followed by s, m, h or d (e.g. 24h)"
+        ))
+    };
+    let t = text.trim();
+    let (num, unit) = t.split_at(t.len().saturating_sub(1));
+    let n: i64 = num.parse().map_err(|_| bad())?;
+    if n <= 0 {
+        return Err(bad());
+    }
+    match unit {
+        "s" => Duration::try_seconds(n),
+        "m" => Duration::try_minutes(n),
+        "h" => Duration::try_hours(n),
+        "d" => Duration::try_days(n),
+        _ => None,
+    }
+    .ok_or_else(bad)
+}
+
+/// `status`: the account as stored, the runtime's heartbeat and the readiness verdict.
+pub async fn status(env: &OperatorEnv, as_json: bool) -> Result<String, RuntimeError> {
+    let cfg = env.loaded()?;
+    let store = env.store().await?;
+    let now = SystemClock.now();
+    let kill = kill_switch_inputs(&kill_file(&cfg, &env.data_dir), &cfg.kill_switch.env_var);
+    let state = gather::stored_state(store.as_ref()).await?;
+    let heartbeat = store.last_heartbeat(gather::INSTANCE).await?;
+    let report = gather::evaluate(store.as_ref(), &cfg, env.mode, now, &kill).await?;
+    let running = InstanceLock::acquire(&env.data_dir).is_err();
+    let account = state.as_ref().map(|s| {
+        let snap = s.portfolio.snapshot();
+        json!({
+            "equity": snap.equity.value().round_dp(2).to_string(),
+            "cash": s.portfolio.cash().value().round_dp(2).to_string(),
+            "realized_pnl": snap.realized_pnl.value().round_dp(2).to_string(),
+            "daily_pnl": snap.daily_pnl.value().round_dp(2).to_string(),
+            "drawdown": snap.drawdown.fraction().round_dp(6).to_string(),
+            "open_positions": snap.open_positions,
+            "capital_preservation_level": s.preservation.level().as_str(),
+            "kill_switch_stored": s.kill_switch.stored().map(|a| a.reason.clone()),
+            "last_event_at": s.last_event_at,
+        })
+    });
+    let body = json!({
+        "runtime_running": running,
+        "account": account,
+        "kill_switch": {"file": kill.file, "environment": kill.env},
+        "heartbeat": heartbeat.map(|h| json!({"at": h.at, "detail": h.detail})),
+        "readiness": report,
+    });
+    if as_json {
+        return Ok(format!(
+            "{}\n",
+            serde_json::to_string_pretty(&body).unwrap_or_default()
+        ));
+    }
+    let mut out = String::new();
+    out.push_str(&format!(
+        "runtime: {}\n",
+        if running { "running" } else { "not running" }
+    ));
+    match &body["account"] {
+        serde_json::Value::Null => out.push_str("account: nothing stored yet\n"),
+        a => {
+            for key in [
+                "equity",
+                "cash",
+                "realized_pnl",
+                "daily_pnl",
+                "drawdown",
+                "open_positions",
+                "capital_preservation_level",
+                "kill_switch_stored",
+                "last_event_at",
+            ] {
+                out.push_str(&format!("  {key:<28}{}\n", plain(&a[key])));
+            }
+        }
+    }
+    out.push_str(&gather::render_text(&report.to_document()));
+    Ok(out)
+}
+
+fn plain(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => "-".into(),
+        other => other.to_string(),
+    }
+}
+
+/// `report daily [--date D]`: builds, stores and writes the daily report; returns its path.
+pub async fn report_daily(
+    env: &OperatorEnv,
+    date: Option<NaiveDate>,
+) -> Result<String, RuntimeError> {
+    let store = env.store().await?;
+    let date = match date {
+        Some(d) => d,
+        None => reference_time(store.as_ref()).await?.date_naive(),
+    };
+    let feed = store
+        .last_heartbeat(gather::INSTANCE)
+        .await?
+        .and_then(|h| h.detail["feed"].as_str().map(str::to_string))
+        .unwrap_or_else(|| "unknown".into());
+    let report = daily::build(
+        store.as_ref(),
+        date,
+        env.mode.as_str(),
+        &feed,
+        SystemClock.now(),
+    )
+    .await?;
+    let path = daily::publish(store.as_ref(), &env.data_dir, &report).await?;
+    Ok(format!(
+        "daily report {date}: {} -> {}\n",
+        report.overall_health,
+        path.display()
+    ))
+}
+
+/// `export-metrics --window W --out FILE`: counts over the window and current figures, as JSON.
+pub async fn export_metrics(
+    env: &OperatorEnv,
+    window: Duration,
+    out: &Path,
+) -> Result<String, RuntimeError> {
+    let store = env.store().await?;
+    let to = reference_time(store.as_ref()).await?;
+    let from = to - window;
+    let records = store
+        .events_between(from, to + Duration::nanoseconds(1))
+        .await?;
+    let mut counts: std::collections::BTreeMap<String, u64> = Default::default();
+    let mut tiers: std::collections::BTreeMap<&'static str, u64> = Default::default();
+    let mut reasons: std::collections::BTreeMap<&'static str, u64> = Default::default();
+    let mut alerts: std::collections::BTreeMap<&'static str, u64> = Default::default();
+    for r in &records {
+        let event = r.event().map_err(|e| {
+            domain::ports::StoreError::Corrupt(format!(
+                "audit record {} does not parse: {e}",
+                r.seq
+            ))
+        })?;
+        *counts.entry(event.type_name().to_string()).or_insert(0) += 1;
+        match &event {
+            AuditEvent::SignalGenerated { signal } => {
+                *tiers.entry(signal.tier.as_str()).or_insert(0) += 1
+            }
+            AuditEvent::TradeRejected { reasons: rs, .. } => {
+                for x in rs {
+                    *reasons.entry(x.code()).or_insert(0) += 1;
+                }
+            }
+            AuditEvent::TurnoverBlocked { reasons: rs, .. } => {
+                for x in rs {
+                    *reasons.entry(x.code()).or_insert(0) += 1;
+                }
+            }
+            AuditEvent::AlertRaised { alert } => {
+                *alerts.entry(severity_name(alert.severity)).or_insert(0) += 1;
+            }
+            _ => {}
+        }
+    }
+    let state = gather::stored_state(store.as_ref()).await?;
+    let body = json!({
+        "window": {"from": from, "to": to, "seconds": window.num_seconds()},
+        "audit_events": records.len(),
+        "events_by_type": counts,
+        "signals_by_tier": tiers,
+        "decisions_by_reason": reasons,
+        "alerts_by_severity": alerts,
+        "current": state.map(|s| {
+            let snap = s.portfolio.snapshot();
+            json!({
+                "equity": snap.equity.value().round_dp(2).to_string(),
+                "drawdown": snap.drawdown.fraction().round_dp(6).to_string(),
+                "capital_preservation_level": s.preservation.level().as_str(),
+                "kill_switch_stored": s.kill_switch.stored().is_some(),
+            })
+        }),
+    });
+    let text = serde_json::to_string_pretty(&body).unwrap_or_default();
+    write_atomically(out, text.as_bytes())
+        .map_err(RuntimeError::io(format!("cannot write {}", out.display())))?;
+    Ok(format!(
+        "{} audit events from {from} to {to} -> {}\n",
+        records.len(),
+        out.display()
+    ))
+}
+
+fn severity_name(s: domain::Severity) -> &'static str {
+    match s {
+        domain::Severity::Info => "info",
+        domain::Severity::Warning => "warning",
+        domain::Severity::Critical => "critical",
+    }
+}
+
+/// `dump-signals --since W`: the signals of the window as JSON lines on `out`.
+pub async fn dump_signals(
+    env: &OperatorEnv,
+    since: Duration,
+    out: &mut dyn Write,
+) -> Result<usize, RuntimeError> {
+    let store = env.store().await?;
+    let to = reference_time(store.as_ref()).await?;
+    let signals = store.signals_since(to - since).await?;
+    for s in &signals {
+        let line = serde_json::to_string(s).unwrap_or_default();
+        writeln!(out, "{line}").map_err(RuntimeError::io("cannot write to stdout"))?;
+    }
+    Ok(signals.len())
+}
+
+/// `audit verify`: recomputes the chain. Ok(text) when intact; Err names the first broken link.
+pub async fn audit_verify(env: &OperatorEnv) -> Result<String, RuntimeError> {
+    let store = env.store().await?;
+    let v = store.verify_audit().await?;
+    match &v.broken {
+        None => Ok(format!(
+            "audit trail intact: {} records verified, head seq {} hash {}\n",
+            v.checked, v.last_seq, v.last_hash
+        )),
+        Some(link) => Err(RuntimeError::AuditBroken(format!(
+            "audit trail BROKEN after {} verified records: {link}",
+            v.checked
+        ))),
+    }
+}
+
+/// `audit export --out FILE`: every record as JSON lines (seq, event id, hashes, event), written atomically.
+pub async fn audit_export(env: &OperatorEnv, out: &Path) -> Result<String, RuntimeError> {
+    let store = env.store().await?;
+    let tmp = out.with_extension("jsonl.tmp");
+    let mut n = 0u64;
+    {
+        let file = std::fs::File::create(&tmp)
+            .map_err(RuntimeError::io(format!("cannot create {}", tmp.display())))?;
+        let mut w = std::io::BufWriter::new(file);
+        let mut after = 0;
+        loop {
+            let page = store.audit_events(after, 5_000).await?;
+            let Some(last) = page.last() else { break };
+            after = last.seq;
+            for r in &page {
+                writeln!(w, "{}", r.to_json_line())
+                    .map_err(RuntimeError::io(format!("cannot write {}", tmp.display())))?;
+                n += 1;
+            }
+        }
+        let file = w.into_inner().map_err(|e| {
+            RuntimeError::io(format!("cannot write {}", tmp.display()))(e.into_error())
+        })?;
+        file.sync_all()
+            .map_err(RuntimeError::io(format!("cannot sync {}", tmp.display())))?;
+    }
+    std::fs::rename(&tmp, out)
+        .map_err(RuntimeError::io(format!("cannot write {}", out.display())))?;
+    Ok(format!("{n} audit records -> {}\n", out.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_parse_with_units_and_refuse_nonsense() {
+        assert_eq!(parse_window("24h").unwrap(), Duration::hours(24));
+        assert_eq!(parse_window("7d").unwrap(), Duration::days(7));
+        assert_eq!(parse_window("30m").unwrap(), Duration::minutes(30));
+        assert_eq!(parse_window("90s").unwrap(), Duration::seconds(90));
+        for bad in ["", "h", "0h", "-1h", "24", "24x", "1.5h"] {
+            let e = parse_window(bad).unwrap_err().to_string();
+            assert!(e.contains("window"), "{bad}: {e}");
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! The running runtime's status: a snapshot the session publishes about once a
+//! second (and after every operator request), read by `/api/status`, `/metrics`
+//! and the operator page without touching the engine.
+
+use std::sync::RwLock;
+
+use domain::ports::{ExecutionVenue, Store};
+use domain::{Clock, Timestamp, TradingMode};
+use engine::{Engine, SessionSummary};
+use serde::Serialize;
+
+/// One open position as operators read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PositionView {
+    /// Symbol.
+    pub symbol: String,
+    /// `long` or `short`.
+    pub side: String,
+    /// Quantity held.
+    pub qty: String,
+    /// Average entry price.
+    pub avg_price: String,
+    /// Latest mark.
+    pub mark: Option<String>,
+}
+
+/// Everything `/api/status` shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusSnapshot {
+    /// This session's run id.
+    pub run_id: String,
+    /// dry-run, paper or live.
+    pub mode: String,
+    /// Market-data source.
+    pub feed: String,
+    /// Process id.
+    pub pid: u32,
+    /// Wall-clock time of this snapshot.
+    pub updated_at: Timestamp,
+    /// The engine clock (data time in replays).
+    pub engine_time: Option<Timestamp>,
+    /// Equity (account currency, 2 dp).
+    pub equity: String,
+    /// Cash.
+    pub cash: String,
+    /// Realised P&L net of fees since the account started.
+    pub realized_pnl: String,
+    /// Unrealised P&L of open positions.
+    pub unrealized_pnl: String,
+    /// Today's P&L.
+    pub daily_pnl: String,
+    /// Drawdown from peak equity, 0..1.
+    pub drawdown: String,
+    /// Capital-preservation level.
+    pub capital_preservation_level: String,
+    /// Whether any kill-switch source is active.
+    pub kill_switch_active: bool,
+    /// Every active kill-switch source (`file`, `environment`, `stored`).
+    pub kill_switch_sources: Vec<String>,
+    /// Open positions.
+    pub positions: Vec<PositionView>,
+    /// Orders still working.
+    pub working_orders: usize,
+    /// Turnover block rate over its window, 0..1 (absent without evaluations).
+    pub turnover_block_rate: Option<String>,
+    /// Session counters.
+    pub session: SessionSummary,
+}
+
+impl StatusSnapshot {
+    /// Reads the engine.
+    pub fn of<V, S, C>(
+        engine: &Engine<V, S, C>,
+        run_id: &str,
+        mode: TradingMode,
+        feed: &str,
+        now: Timestamp,
+    ) -> Self
+    where
+        V: ExecutionVenue + ?Sized,
+        S: Store + ?Sized,
+        C: Clock + ?Sized,
+    {
+        let p = engine.portfolio();
+        let snap = p.snapshot();
+        let inputs = engine.kill_switch_inputs();
+        let engine_time = engine.last_event_at();
+        Self {
+            run_id: run_id.to_string(),
+            mode: mode.as_str().to_string(),
+            feed: feed.to_string(),
+            pid: std::process::id(),
+            updated_at: now,
+            engine_time,
+            equity: snap.equity.value().round_dp(2).to_string(),
+            cash: p.cash().value().round_dp(2).to_string(),
+            realized_pnl: snap.realized_pnl.value().round_dp(2).to_string(),
+            unrealized_pnl: snap.unrealized_pnl.value().round_dp(2).to_string(),
+            daily_pnl: snap.daily_pnl.value().round_dp(2).to_string(),
+            drawdown: snap.drawdown.fraction().round_dp(6).to_string(),
+            capital_preservation_level: engine.preservation().level().as_str().to_string(),
+            kill_switch_active: engine.kill_switch_active(),
+            kill_switch_sources: engine
+                .kill_switch()
+                .active_sources(inputs)
+                .iter()
+                .map(|s| match s {
+                    domain::KillSwitchSource::File { path } => format!("file {path}"),
+                    domain::KillSwitchSource::Environment { var } => format!("environment {var}"),
+                    domain::KillSwitchSource::Stored { reason, .. } => format!("stored: {reason}"),
+                })
+                .collect(),
+            positions: p
+                .positions()
+                .values()
+                .map(|pos| PositionView {
+                    symbol: pos.symbol.to_string(),
+                    side: format!("{:?}", pos.side()).to_lowercase(),
+                    qty: pos.qty().value().to_string(),
+                    avg_price: pos.avg_price.value().to_string(),
+                    mark: p.mark_of(&pos.symbol).map(|m| m.value().to_string()),
+                })
+                .collect(),
+            working_orders: engine.working_orders().count(),
+            turnover_block_rate: engine_time
+                .and_then(|t| engine.governor().block_rate(t))
+                .map(|r| r.fraction().round_dp(4).to_string()),
+            session: engine.summary(),
+        }
+    }
+}
+
+/// The latest snapshot, shared between the session and the HTTP surface.
+#[derive(Debug, Default)]
+pub struct StatusBoard {
+    latest: RwLock<Option<StatusSnapshot>>,
+}
+
+impl StatusBoard {
+    /// An empty board (nothing published yet).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Replaces the snapshot.
+    pub fn publish(&self, snapshot: StatusSnapshot) {
+        if let Ok(mut slot) = self.latest.write() {
+            *slot = Some(snapshot);
+        }
+    }
+
+    /// The latest snapshot, if any.
+    pub fn latest(&self) -> Option<StatusSnapshot> {
+        self.latest.read().ok().and_then(|s| s.clone())
+    }
+}
