@@ -5,8 +5,9 @@
 use std::sync::RwLock;
 
 use domain::ports::{ExecutionVenue, Store};
-use domain::{Clock, Timestamp, TradingMode};
+use domain::{Clock, PreservationLevel, Timestamp, TradingMode};
 use engine::{Engine, SessionSummary};
+use rust_decimal::Decimal;
 use serde::Serialize;
 
 /// One open position as operators read it.
@@ -40,19 +41,19 @@ pub struct StatusSnapshot {
     /// The engine clock (data time in replays).
     pub engine_time: Option<Timestamp>,
     /// Equity (account currency, 2 dp).
-    pub equity: String,
+    pub equity: Decimal,
     /// Cash.
-    pub cash: String,
+    pub cash: Decimal,
     /// Realised P&L net of fees since the account started.
-    pub realized_pnl: String,
+    pub realized_pnl: Decimal,
     /// Unrealised P&L of open positions.
-    pub unrealized_pnl: String,
+    pub unrealized_pnl: Decimal,
     /// Today's P&L.
-    pub daily_pnl: String,
+    pub daily_pnl: Decimal,
     /// Drawdown from peak equity, 0..1.
-    pub drawdown: String,
+    pub drawdown: Decimal,
     /// Capital-preservation level.
-    pub capital_preservation_level: String,
+    pub capital_preservation_level: PreservationLevel,
     /// Whether any kill-switch source is active.
     pub kill_switch_active: bool,
     /// Every active kill-switch source (`file`, `environment`, `stored`).
@@ -62,7 +63,7 @@ pub struct StatusSnapshot {
     /// Orders still working.
     pub working_orders: usize,
     /// Turnover block rate over its window, 0..1 (absent without evaluations).
-    pub turnover_block_rate: Option<String>,
+    pub turnover_block_rate: Option<Decimal>,
     /// Session counters.
     pub session: SessionSummary,
 }
@@ -92,13 +93,13 @@ impl StatusSnapshot {
             pid: std::process::id(),
             updated_at: now,
             engine_time,
-            equity: snap.equity.value().round_dp(2).to_string(),
-            cash: p.cash().value().round_dp(2).to_string(),
-            realized_pnl: snap.realized_pnl.value().round_dp(2).to_string(),
-            unrealized_pnl: snap.unrealized_pnl.value().round_dp(2).to_string(),
-            daily_pnl: snap.daily_pnl.value().round_dp(2).to_string(),
-            drawdown: snap.drawdown.fraction().round_dp(6).to_string(),
-            capital_preservation_level: engine.preservation().level().as_str().to_string(),
+            equity: snap.equity.value().round_dp(2),
+            cash: p.cash().value().round_dp(2),
+            realized_pnl: snap.realized_pnl.value().round_dp(2),
+            unrealized_pnl: snap.unrealized_pnl.value().round_dp(2),
+            daily_pnl: snap.daily_pnl.value().round_dp(2),
+            drawdown: snap.drawdown.fraction().round_dp(6),
+            capital_preservation_level: engine.preservation().level(),
             kill_switch_active: engine.kill_switch_active(),
             kill_switch_sources: engine
                 .kill_switch()
@@ -124,7 +125,7 @@ impl StatusSnapshot {
             working_orders: engine.working_orders().count(),
             turnover_block_rate: engine_time
                 .and_then(|t| engine.governor().block_rate(t))
-                .map(|r| r.fraction().round_dp(4).to_string()),
+                .map(|r| r.fraction().round_dp(4)),
             session: engine.summary(),
         }
     }

@@ -6,9 +6,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use domain::ports::Store;
-use domain::{Clock, PreservationLevel, SystemClock, Tier, TradingMode};
+use domain::{Clock, SystemClock, Tier, TradingMode};
 use http_api::{Decision, MetricsSnapshot, RuntimeView};
 use readiness::ReadinessReport;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 
 use crate::gather;
 use crate::session::kill_switch_inputs;
@@ -42,21 +44,9 @@ impl LiveView {
     }
 }
 
-fn num(text: &str) -> f64 {
-    text.parse::<f64>().unwrap_or(0.0)
-}
-
-fn level_of(name: &str) -> PreservationLevel {
-    [
-        PreservationLevel::Normal,
-        PreservationLevel::Caution,
-        PreservationLevel::Defensive,
-        PreservationLevel::Lockdown,
-        PreservationLevel::Crisis,
-    ]
-    .into_iter()
-    .find(|l| l.as_str() == name)
-    .unwrap_or(PreservationLevel::Normal)
+/// An exported metric value (never used for money computation).
+fn num(value: Decimal) -> f64 {
+    value.to_f64().unwrap_or(0.0)
 }
 
 /// The `/metrics` figures of a status snapshot at wall-clock `now`.
@@ -83,11 +73,11 @@ pub fn metrics_of(s: &StatusSnapshot, now: domain::Timestamp) -> MetricsSnapshot
         events_total: s.session.events,
         signals_total: signals,
         decisions_total: decisions,
-        equity: num(&s.equity),
-        drawdown_ratio: num(&s.drawdown),
-        capital_preservation_level: level_of(&s.capital_preservation_level),
+        equity: num(s.equity),
+        drawdown_ratio: num(s.drawdown),
+        capital_preservation_level: s.capital_preservation_level,
         kill_switch_active: s.kill_switch_active,
-        turnover_block_rate: s.turnover_block_rate.as_deref().map(num),
+        turnover_block_rate: s.turnover_block_rate.map(num),
         heartbeat_age_seconds: Some(
             ((now - s.updated_at).num_milliseconds().max(0) as f64) / 1000.0,
         ),
