@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{Duration, NaiveDate};
-use domain::ports::{DailyReport, Store, StoreError};
+use domain::ports::{AuditRecord, DailyReport, Store, StoreError};
 use domain::{AuditEvent, ClientOrderId, PreservationLevel, Price, Severity, Side, Timestamp};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -19,6 +19,98 @@ use serde_json::{Value, json};
 use crate::error::RuntimeError;
 use crate::gather::stored_state;
 use crate::instance::write_atomically;
+
+/// What a span of the audit trail holds, counted in one pass (the daily report
+/// and `export-metrics` read the same figures).
+#[derive(Debug, Default)]
+pub(crate) struct Tally {
+    /// Audit events by type name.
+    pub by_type: BTreeMap<&'static str, u64>,
+    /// Signals by tier.
+    pub tiers: BTreeMap<&'static str, u64>,
+    /// Gate rejections by reason code.
+    pub rejections: BTreeMap<&'static str, u64>,
+    /// Turnover blocks by reason code.
+    pub blocks: BTreeMap<&'static str, u64>,
+    /// Alerts by severity (`info`, `warning`, `critical`).
+    pub alerts: BTreeMap<&'static str, u64>,
+    pub approvals: u64,
+    pub rejected: u64,
+    pub blocked: u64,
+    pub fills: u64,
+    pub transitions: u64,
+    pub drills: u64,
+    /// Messages of the CRITICAL alerts, prefixed `CRITICAL: `.
+    pub critical_messages: Vec<String>,
+    /// Sum of the slippage (bps) of fills whose approval is in the span.
+    pub slippage_sum: Decimal,
+    /// How many fills that sum covers.
+    pub slippage_fills: u64,
+}
+
+impl Tally {
+    /// Counts `records` (in seq order).
+    pub(crate) fn of(records: &[AuditRecord]) -> Result<Tally, StoreError> {
+        let mut t = Tally::default();
+        let mut reference: BTreeMap<ClientOrderId, (Side, Price)> = BTreeMap::new();
+        for record in records {
+            let event = record.event().map_err(|e| {
+                StoreError::Corrupt(format!("audit record {} does not parse: {e}", record.seq))
+            })?;
+            *t.by_type.entry(event.type_name()).or_insert(0) += 1;
+            match event {
+                AuditEvent::SignalGenerated { signal } => {
+                    *t.tiers.entry(signal.tier.as_str()).or_insert(0) += 1;
+                }
+                AuditEvent::TradeApproved { intent, .. } => {
+                    t.approvals += 1;
+                    reference.insert(
+                        intent.client_order_id.clone(),
+                        (intent.side, intent.working_price()),
+                    );
+                }
+                AuditEvent::TradeRejected { reasons, .. } => {
+                    t.rejected += 1;
+                    for r in &reasons {
+                        *t.rejections.entry(r.code()).or_insert(0) += 1;
+                    }
+                }
+                AuditEvent::TurnoverBlocked { reasons, .. } => {
+                    t.blocked += 1;
+                    for r in &reasons {
+                        *t.blocks.entry(r.code()).or_insert(0) += 1;
+                    }
+                }
+                AuditEvent::OrderFilled { fill } => {
+                    t.fills += 1;
+                    if let Some((side, p)) = reference.get(&fill.client_order_id)
+                        && !p.value().is_zero()
+                    {
+                        let diff = (fill.price.value() - p.value()) * side.sign();
+                        t.slippage_sum += diff / p.value() * Decimal::from(10_000);
+                        t.slippage_fills += 1;
+                    }
+                }
+                AuditEvent::LevelChanged { .. } => t.transitions += 1,
+                AuditEvent::LossSimulated { .. } => t.drills += 1,
+                AuditEvent::AlertRaised { alert } => {
+                    let name = match alert.severity {
+                        Severity::Critical => {
+                            t.critical_messages
+                                .push(format!("CRITICAL: {}", alert.message));
+                            "critical"
+                        }
+                        Severity::Warning => "warning",
+                        Severity::Info => "info",
+                    };
+                    *t.alerts.entry(name).or_insert(0) += 1;
+                }
+                _ => {}
+            }
+        }
+        Ok(t)
+    }
+}
 
 /// Builds the report of `date` (UTC) from the store.
 pub async fn build(
@@ -30,65 +122,24 @@ pub async fn build(
 ) -> Result<DailyReport, StoreError> {
     let from = date.and_time(chrono::NaiveTime::MIN).and_utc();
     let records = store.events_between(from, from + Duration::days(1)).await?;
-    let mut tiers: BTreeMap<&'static str, u64> = BTreeMap::new();
-    let mut rejections: BTreeMap<&'static str, u64> = BTreeMap::new();
-    let mut blocks: BTreeMap<&'static str, u64> = BTreeMap::new();
-    let (mut approvals, mut rejected, mut blocked, mut fills, mut transitions) =
-        (0u64, 0u64, 0u64, 0u64, 0u64);
-    let (mut critical, mut warning, mut drills) = (0u64, 0u64, 0u64);
-    let mut alert_lines: Vec<String> = Vec::new();
-    let mut reference: BTreeMap<ClientOrderId, (Side, Price)> = BTreeMap::new();
-    let (mut slip_sum, mut slip_n) = (Decimal::ZERO, 0u64);
-    for record in &records {
-        let event = record.event().map_err(|e| {
-            StoreError::Corrupt(format!("audit record {} does not parse: {e}", record.seq))
-        })?;
-        match event {
-            AuditEvent::SignalGenerated { signal } => {
-                *tiers.entry(signal.tier.as_str()).or_insert(0) += 1;
-            }
-            AuditEvent::TradeApproved { intent, .. } => {
-                approvals += 1;
-                reference.insert(
-                    intent.client_order_id.clone(),
-                    (intent.side, intent.working_price()),
-                );
-            }
-            AuditEvent::TradeRejected { reasons, .. } => {
-                rejected += 1;
-                for r in &reasons {
-                    *rejections.entry(r.code()).or_insert(0) += 1;
-                }
-            }
-            AuditEvent::TurnoverBlocked { reasons, .. } => {
-                blocked += 1;
-                for r in &reasons {
-                    *blocks.entry(r.code()).or_insert(0) += 1;
-                }
-            }
-            AuditEvent::OrderFilled { fill } => {
-                fills += 1;
-                if let Some((side, p)) = reference.get(&fill.client_order_id)
-                    && !p.value().is_zero()
-                {
-                    let diff = (fill.price.value() - p.value()) * side.sign();
-                    slip_sum += diff / p.value() * Decimal::from(10_000);
-                    slip_n += 1;
-                }
-            }
-            AuditEvent::LevelChanged { .. } => transitions += 1,
-            AuditEvent::LossSimulated { .. } => drills += 1,
-            AuditEvent::AlertRaised { alert } => match alert.severity {
-                Severity::Critical => {
-                    critical += 1;
-                    alert_lines.push(format!("CRITICAL: {}", alert.message));
-                }
-                Severity::Warning => warning += 1,
-                Severity::Info => {}
-            },
-            _ => {}
-        }
-    }
+    let Tally {
+        tiers,
+        rejections,
+        blocks,
+        approvals,
+        rejected,
+        blocked,
+        fills,
+        transitions,
+        drills,
+        alerts,
+        critical_messages: alert_lines,
+        slippage_sum: slip_sum,
+        slippage_fills: slip_n,
+        ..
+    } = Tally::of(&records)?;
+    let critical = alerts.get("critical").copied().unwrap_or(0);
+    let warning = alerts.get("warning").copied().unwrap_or(0);
     let state = stored_state(store).await?;
     let level = state
         .as_ref()

@@ -260,7 +260,7 @@ pub async fn status(env: &OperatorEnv, as_json: bool) -> Result<String, RuntimeE
             }
         }
     }
-    out.push_str(&gather::render_text(&report.to_document()));
+    out.push_str(&report.to_string());
     Ok(out)
 }
 
@@ -315,46 +315,19 @@ pub async fn export_metrics(
     let records = store
         .events_between(from, to + Duration::nanoseconds(1))
         .await?;
-    let mut counts: std::collections::BTreeMap<String, u64> = Default::default();
-    let mut tiers: std::collections::BTreeMap<&'static str, u64> = Default::default();
-    let mut reasons: std::collections::BTreeMap<&'static str, u64> = Default::default();
-    let mut alerts: std::collections::BTreeMap<&'static str, u64> = Default::default();
-    for r in &records {
-        let event = r.event().map_err(|e| {
-            domain::ports::StoreError::Corrupt(format!(
-                "audit record {} does not parse: {e}",
-                r.seq
-            ))
-        })?;
-        *counts.entry(event.type_name().to_string()).or_insert(0) += 1;
-        match &event {
-            AuditEvent::SignalGenerated { signal } => {
-                *tiers.entry(signal.tier.as_str()).or_insert(0) += 1
-            }
-            AuditEvent::TradeRejected { reasons: rs, .. } => {
-                for x in rs {
-                    *reasons.entry(x.code()).or_insert(0) += 1;
-                }
-            }
-            AuditEvent::TurnoverBlocked { reasons: rs, .. } => {
-                for x in rs {
-                    *reasons.entry(x.code()).or_insert(0) += 1;
-                }
-            }
-            AuditEvent::AlertRaised { alert } => {
-                *alerts.entry(severity_name(alert.severity)).or_insert(0) += 1;
-            }
-            _ => {}
-        }
+    let tally = daily::Tally::of(&records)?;
+    let mut reasons = tally.rejections.clone();
+    for (code, n) in &tally.blocks {
+        *reasons.entry(code).or_insert(0) += n;
     }
     let state = gather::stored_state(store.as_ref()).await?;
     let body = json!({
         "window": {"from": from, "to": to, "seconds": window.num_seconds()},
         "audit_events": records.len(),
-        "events_by_type": counts,
-        "signals_by_tier": tiers,
+        "events_by_type": tally.by_type,
+        "signals_by_tier": tally.tiers,
         "decisions_by_reason": reasons,
-        "alerts_by_severity": alerts,
+        "alerts_by_severity": tally.alerts,
         "current": state.map(|s| {
             let snap = s.portfolio.snapshot();
             json!({
@@ -373,14 +346,6 @@ pub async fn export_metrics(
         records.len(),
         out.display()
     ))
-}
-
-fn severity_name(s: domain::Severity) -> &'static str {
-    match s {
-        domain::Severity::Info => "info",
-        domain::Severity::Warning => "warning",
-        domain::Severity::Critical => "critical",
-    }
 }
 
 /// `dump-signals --since W`: the signals of the window as JSON lines on `out`.
