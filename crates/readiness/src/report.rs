@@ -201,8 +201,9 @@ fn readiness_name(r: Readiness) -> &'static str {
     }
 }
 
-/// The human report `health-check` prints by default.
-impl fmt::Display for ReadinessReport {
+/// The human report `health-check` prints by default (from the store or from a
+/// running runtime's `/health/readiness`).
+impl fmt::Display for ReadinessDocument {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
@@ -213,17 +214,17 @@ impl fmt::Display for ReadinessReport {
             f,
             "Overall readiness ({}): {}",
             self.mode.as_str(),
-            readiness_name(self.overall)
+            readiness_name(self.overall_readiness)
         )?;
         writeln!(f, "Evaluated at {}", fmt_time(self.evaluated_at))?;
-        if !self.reasons.is_empty() {
+        if !self.live_rollout_reasons.is_empty() {
             writeln!(f, "\nReasons:")?;
-            for r in &self.reasons {
-                writeln!(f, "  [{}] {}", r.severity(), r)?;
+            for r in &self.live_rollout_reasons {
+                writeln!(f, "  [{}] {}", r.severity, r.message)?;
             }
         }
         writeln!(f, "\nNext actions:")?;
-        for a in &self.next_actions {
+        for a in &self.live_rollout_next_actions {
             writeln!(f, "  - {a}")?;
         }
         writeln!(f, "\nComponents:")?;
@@ -231,6 +232,13 @@ impl fmt::Display for ReadinessReport {
             writeln!(f, "  {:<8} {:<21} {}", c.status.as_str(), name, c.detail)?;
         }
         Ok(())
+    }
+}
+
+/// The same text as the document's.
+impl fmt::Display for ReadinessReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.to_document().fmt(f)
     }
 }
 

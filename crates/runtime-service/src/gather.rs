@@ -97,37 +97,6 @@ pub async fn evaluate(
     Ok(readiness::evaluate(&inputs, &cfg.readiness))
 }
 
-/// The human readiness report (`health-check`, `runtime status`).
-pub fn render_text(doc: &readiness::ReadinessDocument) -> String {
-    let name = |r: domain::Readiness| match r {
-        domain::Readiness::Go => "GO",
-        domain::Readiness::Conditional => "CONDITIONAL",
-        domain::Readiness::NoGo => "NO_GO",
-    };
-    let mut out = format!(
-        "readiness ({} mode, evaluated {}):\n  overall          {}\n  live rollout     {}\n",
-        doc.mode.as_str(),
-        doc.evaluated_at.format("%Y-%m-%d %H:%M:%S UTC"),
-        name(doc.overall_readiness),
-        name(doc.live_rollout_readiness)
-    );
-    if !doc.live_rollout_reasons.is_empty() {
-        out.push_str("  reasons:\n");
-        for r in &doc.live_rollout_reasons {
-            out.push_str(&format!(
-                "    - [{}] {}\n",
-                name(r.severity.readiness()),
-                r.message
-            ));
-        }
-    }
-    out.push_str("  next actions:\n");
-    for a in &doc.live_rollout_next_actions {
-        out.push_str(&format!("    - {a}\n"));
-    }
-    out
-}
-
 fn parse_health(text: &str) -> Option<ShadowHealth> {
     match text {
         "HEALTHY" => Some(ShadowHealth::Healthy),

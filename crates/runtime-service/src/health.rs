@@ -51,7 +51,7 @@ pub async fn run(opts: &HealthOptions, output: Output) -> (i32, String, String) 
                     "{}\n",
                     serde_json::to_string_pretty(&doc).unwrap_or_default()
                 ),
-                Output::Text => gather::render_text(&doc),
+                Output::Text => doc.to_string(),
             };
             (code, text, String::new())
         }
@@ -89,11 +89,8 @@ async fn evaluate(opts: &HealthOptions) -> Result<ReadinessDocument, String> {
             .last_heartbeat(gather::INSTANCE)
             .await
             .map_err(|e| e.to_string())?
-            .and_then(|h| {
-                [TradingMode::DryRun, TradingMode::Paper, TradingMode::Live]
-                    .into_iter()
-                    .find(|m| h.detail["mode"] == m.as_str())
-            })
+            .and_then(|h| serde_json::from_value(h.detail["mode"].clone()).ok())
+            .filter(|m| *m != TradingMode::Backtest)
             .unwrap_or(TradingMode::DryRun),
     };
     let kill = kill_switch_inputs(&kill_file(&cfg, &opts.data_dir), &cfg.kill_switch.env_var);
