@@ -247,7 +247,9 @@ async fn run_pipeline(cli: Cli, stop: Arc<AtomicBool>) -> Result<String, Runtime
     let _lock = InstanceLock::acquire(&opts.data_dir)?;
     let _logs = logging::init(&loaded.config.logging, std::path::Path::new("."))?;
     let span = logging::session_span(&run_id, mode.as_str());
-    let store = session::open_store(cli.database_url.as_deref(), &opts.data_dir).await?;
+    let durability = session::session_durability(mode, opts.feed);
+    let store =
+        session::open_store_with(cli.database_url.as_deref(), &opts.data_dir, durability).await?;
     let board = Arc::new(StatusBoard::new());
     let shutdown = Arc::new(tokio::sync::Notify::new());
     let mut server = None;

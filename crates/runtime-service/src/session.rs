@@ -548,12 +548,38 @@ pub async fn open_store(
     database_url: Option<&str>,
     data_dir: &Path,
 ) -> Result<Arc<dyn Store>, RuntimeError> {
+    open_store_with(database_url, data_dir, sqlite::Durability::Full).await
+}
+
+/// The SQLite commit durability of a session: `NORMAL` for a dry-run replay (rerunnable; a
+/// `kill -9` loses nothing, a power cut may lose its last commits, never corrupts the file),
+/// `FULL` for everything else (a live feed's or an order's record must survive a power cut).
+pub fn session_durability(mode: TradingMode, feed: FeedKind) -> sqlite::Durability {
+    if mode == TradingMode::DryRun && feed == FeedKind::Replay {
+        sqlite::Durability::Normal
+    } else {
+        sqlite::Durability::Full
+    }
+}
+
+/// [`open_store`] with an explicit SQLite commit durability (PostgreSQL always commits durably).
+pub async fn open_store_with(
+    database_url: Option<&str>,
+    data_dir: &Path,
+    durability: sqlite::Durability,
+) -> Result<Arc<dyn Store>, RuntimeError> {
+    let sqlite_options = sqlite::SqliteOptions {
+        durability,
+        ..sqlite::SqliteOptions::default()
+    };
     match database_url {
         Some(url) if url.starts_with("sqlite:") => {
             let path = url
                 .trim_start_matches("sqlite://")
                 .trim_start_matches("sqlite:");
-            Ok(Arc::new(sqlite::SqliteStore::open(path).await?))
+            Ok(Arc::new(
+                sqlite::SqliteStore::open_with(path, sqlite_options).await?,
+            ))
         }
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
             Ok(Arc::new(postgres::PostgresStore::connect(url).await?))
@@ -563,7 +589,7 @@ pub async fn open_store(
             postgres::redact_url(url)
         ))),
         None => Ok(Arc::new(
-            sqlite::SqliteStore::open(data_dir.join("rampart.db")).await?,
+            sqlite::SqliteStore::open_with(data_dir.join("rampart.db"), sqlite_options).await?,
         )),
     }
 }

@@ -84,11 +84,74 @@ impl ReasonCounts {
 }
 
 /// Counts of one minute.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Persisted with every engine state snapshot, up to 1,440 of them, so it is written as a
+/// compact array `[evaluated, blocked, min_interval, daily_cap, expected_value_below_cost,
+/// confidence_too_low, loss_cooldown]` (about 20 bytes instead of 170); the earlier object form
+/// is still read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(from = "StoredBucket")]
 struct MinuteBucket {
     evaluated: u64,
     blocked: u64,
     by_reason: ReasonCounts,
+}
+
+impl Serialize for MinuteBucket {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let r = &self.by_reason;
+        [
+            self.evaluated,
+            self.blocked,
+            r.min_interval,
+            r.daily_cap,
+            r.expected_value_below_cost,
+            r.confidence_too_low,
+            r.loss_cooldown,
+        ]
+        .serialize(serializer)
+    }
+}
+
+/// The stored forms of a [`MinuteBucket`].
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum StoredBucket {
+    Compact([u64; 7]),
+    Object {
+        evaluated: u64,
+        blocked: u64,
+        by_reason: ReasonCounts,
+    },
+}
+
+impl From<StoredBucket> for MinuteBucket {
+    fn from(stored: StoredBucket) -> Self {
+        match stored {
+            StoredBucket::Compact(
+                [evaluated, blocked, min_interval, daily_cap, ev, conf, loss],
+            ) => MinuteBucket {
+                evaluated,
+                blocked,
+                by_reason: ReasonCounts {
+                    min_interval,
+                    daily_cap,
+                    expected_value_below_cost: ev,
+                    confidence_too_low: conf,
+                    loss_cooldown: loss,
+                },
+            },
+            StoredBucket::Object {
+                evaluated,
+                blocked,
+                by_reason,
+            } => MinuteBucket {
+                evaluated,
+                blocked,
+                by_reason,
+            },
+        }
+    }
 }
 
 /// Rolling per-minute counts of evaluations and blocks (serialisable, to persist).
@@ -245,5 +308,34 @@ mod tests {
         }
         assert_eq!(w.bucket_count(), 60);
         assert_eq!(w.totals(at(599), window).0, 60);
+    }
+
+    #[test]
+    fn buckets_persist_compactly_and_round_trip() {
+        let mut w = BlockRateWindow::default();
+        let window = Duration::hours(24);
+        let reasons = every_reason();
+        w.record(at(0), &reasons, window);
+        w.record(at(0), &reasons[3..], window);
+        w.record(at(1), &[], window);
+        let json = serde_json::to_string(&w).unwrap();
+        let minute = at(0).timestamp().div_euclid(60);
+        assert!(
+            json.contains(&format!("\"{minute}\":[2,2,1,1,1,2,2]")),
+            "{json}"
+        );
+        let back: BlockRateWindow = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, w);
+    }
+
+    #[test]
+    fn the_earlier_object_form_is_still_read() {
+        let legacy = r#"{"buckets":{"28442843":{"blocked":1,"by_reason":{"confidence_too_low":0,"daily_cap":0,"expected_value_below_cost":1,"loss_cooldown":0,"min_interval":0},"evaluated":3}}}"#;
+        let w: BlockRateWindow = serde_json::from_str(legacy).unwrap();
+        let now = Timestamp::from_timestamp(28_442_843 * 60, 0).unwrap();
+        let (evaluated, blocked, by_reason) = w.totals(now, Duration::hours(24));
+        assert_eq!((evaluated, blocked), (3, 1));
+        assert_eq!(by_reason.expected_value_below_cost, 1);
+        assert_eq!(by_reason.confidence_too_low, 0);
     }
 }
