@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 fail=0
 err() { echo "lint: $*" >&2; fail=1; }
 
-core=(domain risk-gate capital-preservation turnover-governor shadow-collector readiness engine strategies backtest-metrics)
+core=(domain risk-gate capital-preservation turnover-governor shadow-collector readiness engine strategies backtest-metrics ftmo)
 
 # 1. Core crates pull in no async runtime, database, HTTP or WebSocket crate.
 for c in "${core[@]}"; do

@@ -8,11 +8,13 @@
 //! value. Each guardrail crate owns its section's struct; this crate only composes
 //! and loads them. Every key is documented in `docs/configuration.md`.
 
+mod account;
 mod env;
 mod error;
 mod load;
 mod settings;
 
+pub use account::{AccountConfig, AccountRulesKind};
 pub use error::ConfigError;
 pub use load::{EMBEDDED_DEFAULT, Loaded, load, load_from_process_env};
 pub use settings::{KillSwitchConfig, LoggingConfig, PortfolioConfig, RampartConfig, TiersConfig};

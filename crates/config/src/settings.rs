@@ -8,6 +8,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use turnover_governor::TurnoverConfig;
 
+use crate::account::AccountConfig;
+
 /// Everything Rampart's guardrails are configured with.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -28,6 +30,8 @@ pub struct RampartConfig {
     pub readiness: ReadinessConfig,
     /// Log files.
     pub logging: LoggingConfig,
+    /// Account-level (prop-firm) rules; off by default.
+    pub account: AccountConfig,
 }
 
 impl RampartConfig {
@@ -41,6 +45,7 @@ impl RampartConfig {
         all.extend(self.turnover.validate());
         all.extend(self.readiness.validate());
         all.extend(self.logging.validate());
+        all.extend(self.account.validate(&self.portfolio));
         all.extend(self.validate_shared_costs());
         all
     }

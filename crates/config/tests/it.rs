@@ -223,3 +223,61 @@ fn gate_and_governor_must_share_one_cost_model() {
         "{err}"
     );
 }
+
+#[test]
+fn account_rules_are_off_by_default_and_named_by_product() {
+    let c = load(None, none(), TradingMode::DryRun).unwrap().config;
+    assert_eq!(c.account.rules, config::AccountRulesKind::None);
+    let f = file_with(
+        "[portfolio]\ninitial_capital = 100000\n[account]\nrules = \"ftmo-1step-challenge\"\ninitial_capital = 100000\ncurrency = \"USD\"\nbuffer_pct = 15\n",
+    );
+    let c = load(Some(f.path()), none(), TradingMode::DryRun)
+        .unwrap()
+        .config;
+    assert_eq!(
+        c.account.rules,
+        config::AccountRulesKind::Ftmo1StepChallenge
+    );
+    assert_eq!(c.account.buffer_pct, dec!(15));
+    assert!(c.account.flatten_on_breach);
+}
+
+#[test]
+fn account_rules_without_initial_capital_are_rejected_naming_the_key() {
+    let f = file_with("[account]\nrules = \"ftmo-2step-challenge\"\n");
+    let err = load(Some(f.path()), none(), TradingMode::DryRun).unwrap_err();
+    assert!(
+        err.to_string().contains(
+            "account.initial_capital must be set when account.rules is \"ftmo-2step-challenge\""
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unknown_account_rules_name_is_a_parse_error_with_line() {
+    let f = file_with("[account]\nbuffer_pct = 10\nrules = \"ftmo-3step\"\n");
+    let err = load(Some(f.path()), none(), TradingMode::DryRun).unwrap_err();
+    assert!(matches!(err, ConfigError::Parse { line: 3, .. }), "{err}");
+    assert!(err.to_string().contains("ftmo-2step-challenge"), "{err}");
+}
+
+#[test]
+fn account_rules_can_be_set_from_the_environment() {
+    let f = file_with("[portfolio]\ninitial_capital = 200000\n");
+    let c = load(
+        Some(f.path()),
+        [
+            ("RAMPART__ACCOUNT__RULES", "ftmo-2step-verification"),
+            ("RAMPART__ACCOUNT__INITIAL_CAPITAL", "200000"),
+        ],
+        TradingMode::DryRun,
+    )
+    .unwrap()
+    .config;
+    assert_eq!(
+        c.account.rules,
+        config::AccountRulesKind::Ftmo2StepVerification
+    );
+    assert_eq!(c.account.initial_capital, Some(dec!(200000)));
+}

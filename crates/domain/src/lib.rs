@@ -4,6 +4,7 @@
 //! reader). Money, prices and quantities are `Decimal` newtypes; reasons are enums.
 //!
 //! Map:
+//! - [`account`] — `AccountMark`, `AccountBreach`, `RiskBook`: the vocabulary of account rules (FTMO)
 //! - [`money`] — `Price`, `Qty`, `Money`, `Ratio`
 //! - [`symbol`] — `Symbol` (canonical `BTC-USD`)
 //! - [`market`] — `Side`, `Candle`, `Trade`, `MarketEvent`
@@ -17,6 +18,7 @@
 //! - [`ports`] — `MarketDataFeed`, `ExecutionVenue`, `Store`, `Notifier`, `AccountRules`, `Strategy`, `Advisor`
 //! - [`config`] — `ConfigViolation` shared by the guardrails' config sections
 
+pub mod account;
 pub mod clock;
 pub mod config;
 pub mod costs;
@@ -32,6 +34,10 @@ pub mod reasons;
 pub mod signal;
 pub mod symbol;
 
+pub use account::{
+    AccountBreach, AccountMark, AccountRule, AccountStatus, BreachLine, ObjectiveStatus,
+    Objectives, RiskBook,
+};
 pub use clock::{Clock, SimClock, SystemClock};
 pub use config::{ConfigViolation, Violations};
 pub use costs::CostModel;

@@ -181,6 +181,9 @@ pub enum Adjustment {
         to: Qty,
         /// Which rule constrained it.
         rule: String,
+        /// The figures behind it (worst-case loss, headroom, equity, floor).
+        #[serde(default)]
+        detail: String,
     },
 }
 

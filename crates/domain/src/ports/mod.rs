@@ -11,7 +11,7 @@ mod notifier;
 mod store;
 mod strategy;
 
-pub use account_rules::{AccountContext, AccountRules, RuleVerdict};
+pub use account_rules::{AccountContext, AccountRules, AccountStateError, RuleVerdict};
 pub use advisor::{Advisor, AdvisorContext, AdvisorOutcome, Recommendation, RecommendedAction};
 pub use execution::{ExecutionVenue, SubmitOutcome, VenueError};
 pub use market_data::{FeedError, MarketDataFeed};

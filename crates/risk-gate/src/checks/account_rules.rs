@@ -1,7 +1,7 @@
 //! Check 11: the account-rules port (e.g. FTMO daily and maximum loss). The
 //! rules see the portfolio, the closed balance and this trade's estimated
 //! costs; they may allow, shrink the quantity to what the remaining headroom
-//! admits (recorded as an adjustment), or reject. Shrinking to zero is a
+//! admits (recorded as an adjustment carrying the rule and its figures), or reject. Shrinking to zero is a
 //! rejection: the trade does not fit at any size.
 
 use domain::ports::{AccountContext, RuleVerdict};
@@ -54,12 +54,17 @@ pub(crate) fn check(intent: &OrderIntent, risk: &TradeRisk, ctx: &RiskContext<'_
             rule,
             detail,
         } if max_qty.is_zero() => Outcome::Reject(RejectReason::AccountRule { rule, detail }),
-        RuleVerdict::Shrink { max_qty, rule, .. } if max_qty < intent.qty => Outcome::Shrink {
+        RuleVerdict::Shrink {
+            max_qty,
+            rule,
+            detail,
+        } if max_qty < intent.qty => Outcome::Shrink {
             to: max_qty,
             adjustment: Adjustment::QtyReducedForHeadroom {
                 from: intent.qty,
                 to: max_qty,
                 rule,
+                detail,
             },
         },
         RuleVerdict::Shrink { .. } => Outcome::Allow,
@@ -114,8 +119,37 @@ mod tests {
                 from: qty(dec!(0.01)),
                 to: qty(dec!(0.004)),
                 rule: "ftmo_daily_loss".into(),
+                detail: "headroom 120".into(),
             }]
         );
+    }
+
+    #[test]
+    fn the_headroom_adjustment_serialises_its_figures_and_reads_old_records() {
+        let adjustment = Adjustment::QtyReducedForHeadroom {
+            from: qty(dec!(0.01)),
+            to: qty(dec!(0.004)),
+            rule: "daily_loss".into(),
+            detail: "worst-case loss 812.40 exceeds daily headroom 450.00".into(),
+        };
+        let json = serde_json::to_value(&adjustment).unwrap();
+        assert_eq!(json["rule"], "daily_loss");
+        assert_eq!(
+            json["detail"],
+            "worst-case loss 812.40 exceeds daily headroom 450.00"
+        );
+        // Records written before the figures were carried still read.
+        let old: Adjustment = serde_json::from_value(serde_json::json!({
+            "adjustment": "qty_reduced_for_headroom",
+            "from": "0.01",
+            "to": "0.004",
+            "rule": "daily_loss"
+        }))
+        .unwrap();
+        assert!(matches!(
+            old,
+            Adjustment::QtyReducedForHeadroom { ref detail, .. } if detail.is_empty()
+        ));
     }
 
     #[test]
