@@ -212,6 +212,18 @@ pub enum AuditEvent {
         /// When.
         at: Timestamp,
     },
+    /// Equity went below one of the account's floors (e.g. FTMO daily loss).
+    AccountRuleBreached {
+        /// The rule set (e.g. `ftmo-2step-challenge`).
+        rules: String,
+        /// Which floor, which line, the figures.
+        breach: crate::account::AccountBreach,
+    },
+    /// The account's limits and progress (every 5 minutes and after every fill).
+    RiskBookSnapshot {
+        /// The snapshot.
+        book: crate::account::RiskBook,
+    },
     /// A scheduled job ran.
     JobRan {
         /// Job name (e.g. `daily_health_report`).
@@ -243,6 +255,8 @@ impl AuditEvent {
             AuditEvent::KillSwitchDeactivated { .. } => "kill_switch_deactivated",
             AuditEvent::AlertRaised { .. } => "alert_raised",
             AuditEvent::LossSimulated { .. } => "loss_simulated",
+            AuditEvent::AccountRuleBreached { .. } => "account_rule_breached",
+            AuditEvent::RiskBookSnapshot { .. } => "risk_book_snapshot",
             AuditEvent::JobRan { .. } => "job_ran",
         }
     }

@@ -229,7 +229,9 @@ async fn project(
         // live in the audit trail only (`events_between` finds them by batch time).
         AuditEvent::OrderSubmitted { .. }
         | AuditEvent::OrderFailed { .. }
-        | AuditEvent::LossSimulated { .. } => {}
+        | AuditEvent::LossSimulated { .. }
+        | AuditEvent::AccountRuleBreached { .. }
+        | AuditEvent::RiskBookSnapshot { .. } => {}
     }
     Ok(())
 }

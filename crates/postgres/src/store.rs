@@ -83,6 +83,10 @@ impl PostgresStore {
 
 #[async_trait]
 impl Store for PostgresStore {
+    async fn close(&self) {
+        PostgresStore::close(self).await;
+    }
+
     async fn append(&self, batch: &EventBatch) -> Result<bool, StoreError> {
         append::append(&self.pool, batch).await
     }

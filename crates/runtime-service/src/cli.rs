@@ -271,13 +271,14 @@ async fn run_pipeline(cli: Cli, stop: Arc<AtomicBool>) -> Result<String, Runtime
             Err(e) => return Err(e),
         }
     }
-    let report = session::run_session(&opts, loaded, store, board, stop.clone())
+    let report = session::run_session(&opts, loaded, store.clone(), board, stop.clone())
         .instrument(span)
         .await;
     shutdown.notify_one();
     if let Some(handle) = server {
         let _ = handle.await;
     }
+    store.close().await;
     let report = report?;
     let mut out = String::new();
     for notice in &report.notices {

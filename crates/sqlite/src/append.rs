@@ -363,7 +363,9 @@ fn project(script: &mut Script, seq: i64, event: &AuditEvent) {
         // live in the audit trail only (`events_between` finds them by batch time).
         AuditEvent::OrderSubmitted { .. }
         | AuditEvent::OrderFailed { .. }
-        | AuditEvent::LossSimulated { .. } => {}
+        | AuditEvent::LossSimulated { .. }
+        | AuditEvent::AccountRuleBreached { .. }
+        | AuditEvent::RiskBookSnapshot { .. } => {}
     }
 }
 

@@ -93,6 +93,10 @@ impl SqliteStore {
 
 #[async_trait]
 impl Store for SqliteStore {
+    async fn close(&self) {
+        SqliteStore::close(self).await;
+    }
+
     async fn append(&self, batch: &EventBatch) -> Result<bool, StoreError> {
         append::append(self, batch).await
     }

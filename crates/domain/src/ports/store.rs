@@ -18,6 +18,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::account::RiskBook;
 use crate::events::{Alert, AuditEvent};
 use crate::market::Timestamp;
 use crate::money::Money;
@@ -504,6 +505,8 @@ const SCAN_PAGE: u32 = 1_000;
 ///   whether it was applied.
 /// - `put_daily_report` of a date already stored MUST replace it; `daily_reports(limit)`
 ///   MUST return the `limit` latest dates, newest first.
+/// - `latest_risk_book()` MUST return the book of the `RiskBookSnapshot` event with the
+///   latest `book.at` (the later appended among equal times), `None` without any.
 /// - `events_between(from, to)` MUST return the audit records whose batch time `at`
 ///   is in `[from, to)`, in seq order.
 /// - A bounded store (`MemoryStore`) MAY forget old batches; the sentences above then
@@ -584,6 +587,28 @@ pub trait Store: Send + Sync {
         out.sort_by_key(|(ts, seq, _)| (*ts, *seq));
         Ok(out.into_iter().map(|(_, _, s)| s).collect())
     }
+
+    /// The latest stored risk book (`RiskBookSnapshot` event), by its time `at`.
+    ///
+    /// The default scans the whole audit trail through `audit_events`; database
+    /// adapters answer from the `risk_book_snapshots` projection instead.
+    async fn latest_risk_book(&self) -> Result<Option<RiskBook>, StoreError> {
+        let mut latest: Option<RiskBook> = None;
+        scan_events(self, |_, event| {
+            if let AuditEvent::RiskBookSnapshot { book } = event
+                && latest.as_ref().is_none_or(|l| book.at >= l.at)
+            {
+                latest = Some(book);
+            }
+        })
+        .await?;
+        Ok(latest)
+    }
+
+    /// A clean shutdown: flushes what the adapter buffers (e.g. SQLite checkpoints its WAL)
+    /// and releases its connections; the store is unusable afterwards. The default does
+    /// nothing. Not calling it loses nothing that `append` acknowledged.
+    async fn close(&self) {}
 
     /// Alerts with `at >= since`, oldest first.
     ///
