@@ -26,6 +26,10 @@ pub enum EngineError {
     /// The store failed; the event was not recorded, so the run stops.
     #[error("store: {0}")]
     Store(#[from] StoreError),
+    /// The account rules could not be set up or restored (e.g. a stored account state
+    /// made for another account size or product).
+    #[error("account rules: {0}")]
+    AccountRules(String),
     /// A fill could not be applied to the portfolio.
     #[error("fill rejected by the portfolio: {0}")]
     Fill(#[from] domain::DomainError),

@@ -34,6 +34,8 @@ use crate::scheduler::{DEFAULT_JOBS, DueJob, Scheduler};
 use crate::settings::{EngineSettings, Guardrails};
 use crate::summary::{SessionSummary, Transition};
 
+mod account;
+
 /// Consecutive venue refusals that trip the kill switch.
 const MAX_CONSECUTIVE_EXECUTION_FAILURES: u32 = 5;
 
@@ -63,6 +65,9 @@ pub struct EngineState {
     /// Time of the last market event processed when this state was saved.
     #[serde(default)]
     pub last_event_at: Option<Timestamp>,
+    /// The account rules' own state (e.g. FTMO anchors, trading days, breaches).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<serde_json::Value>,
 }
 
 /// The pipeline, generic over the three ports it calls on every event.
@@ -97,6 +102,8 @@ pub struct Engine<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Siz
     /// Inputs of the last capital-preservation update that changed nothing.
     preservation_unchanged: Option<(domain::Money, domain::Money, u32)>,
     due: Vec<DueJob>,
+    /// A fill, a breach or the 5-minute job asked for a risk-book snapshot.
+    book_due: bool,
 }
 
 impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V, S, C> {
@@ -162,6 +169,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             last_heartbeat: None,
             preservation_unchanged: None,
             due: Vec::new(),
+            book_due: false,
         })
     }
 
@@ -171,14 +179,42 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         self
     }
 
-    /// Checks intents against account rules (e.g. FTMO) as gate check 11.
-    pub fn with_account_rules(mut self, rules: Arc<dyn domain::ports::AccountRules>) -> Self {
+    /// Checks intents against account rules (e.g. FTMO) as gate check 11, shows them
+    /// every mark, and records their risk book every 5 minutes and after every fill.
+    pub fn with_account_rules(
+        mut self,
+        rules: Arc<dyn domain::ports::AccountRules>,
+    ) -> Result<Self, EngineError> {
         self.account_rules = Some(rules);
-        self
+        if let Some((name, expr)) = DEFAULT_JOBS
+            .iter()
+            .find(|(n, _)| *n == account::RISK_BOOK_JOB)
+        {
+            self.scheduler.register(name, expr, self.clock.now())?;
+        }
+        Ok(self)
     }
 
-    /// Restores state saved by [`Engine::state`] (after a restart).
-    pub fn restore(&mut self, state: EngineState) {
+    /// The account rules' risk book now, if account rules are configured.
+    pub fn risk_book(&self) -> Option<domain::account::RiskBook> {
+        self.account_rules
+            .as_ref()
+            .and_then(|r| r.risk_book(self.clock.now()))
+    }
+
+    /// The account rules' breach, if any.
+    pub fn account_breach(&self) -> Option<domain::account::AccountBreach> {
+        self.account_rules.as_ref().and_then(|r| r.breach())
+    }
+
+    /// Restores state saved by [`Engine::state`] (after a restart). Fails when the stored
+    /// account state was made for other account rules (another product, size or currency).
+    pub fn restore(&mut self, state: EngineState) -> Result<(), EngineError> {
+        if let (Some(rules), Some(account)) = (&self.account_rules, &state.account) {
+            rules
+                .restore_json(account)
+                .map_err(|e| EngineError::AccountRules(e.to_string()))?;
+        }
         self.portfolio = state.portfolio;
         self.preservation =
             CapitalPreservation::from_state(self.settings.preservation.clone(), state.preservation);
@@ -191,6 +227,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         self.summary.last_event_at = state.last_event_at;
         self.summary.start_equity = self.portfolio.equity();
         self.summary.end_equity = self.summary.start_equity;
+        Ok(())
     }
 
     /// The state needed to resume.
@@ -202,6 +239,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             kill_switch: self.kill_switch.clone(),
             seq: self.seq,
             last_event_at: self.summary.last_event_at,
+            account: self.account_rules.as_ref().and_then(|r| r.state_json()),
         }
     }
 
@@ -351,6 +389,10 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
                         );
                         self.governor.record_trade_outcome(symbol, true, now);
                         self.after_pnl_change(now);
+                        if self.observe_account(now).is_some() {
+                            self.flatten_after_breach(now).await?;
+                        }
+                        self.record_risk_book(now);
                         let snap = self.portfolio.snapshot();
                         RequestOutcome::Applied(format!(
                             "booked a loss of {} on {symbol}: equity {}, daily P&L {}, level {}, kill switch {}",
@@ -556,8 +598,12 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             }
         }
 
-        // Step 2: capital preservation (and the automatic daily-loss kill switch).
+        // Step 2: capital preservation (and the automatic daily-loss kill switch), then
+        // the account rules (a breach trips the kill switch and may flatten).
         self.after_pnl_change(now);
+        if self.account_rules.is_some() && self.observe_account(now).is_some() {
+            self.flatten_after_breach(now).await?;
+        }
 
         // Step 3: strategies.
         if let MarketEvent::Candle(candle) = &event
@@ -579,6 +625,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         }
 
         self.run_due_jobs(now);
+        self.record_risk_book(now);
 
         if !self.events.is_empty() {
             let id = format!(
@@ -1009,8 +1056,15 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         {
             return Ok(()); // already applied (e.g. reported again after a reconnect)
         }
+        let was_flat = self.portfolio.position(&fill.symbol).is_none();
         let closed = self.portfolio.apply_fill(&fill)?;
         self.summary.fills += 1;
+        if let Some(rules) = &self.account_rules {
+            if was_flat && self.portfolio.position(&fill.symbol).is_some() {
+                rules.position_opened(fill.ts);
+            }
+            self.book_due = true;
+        }
         if let Some(order) = self.working.get_mut(&fill.client_order_id) {
             let filled = order.filled_qty + fill.qty;
             let prev_notional = order
@@ -1053,6 +1107,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             let missed = *missed;
             match &**name {
                 "heartbeat" => self.last_heartbeat = Some(now),
+                account::RISK_BOOK_JOB => self.book_due = true,
                 "daily_summary" => {
                     let snap = self.portfolio.snapshot();
                     let message = format!(

@@ -45,6 +45,8 @@ pub struct EngineSettings {
     pub turnover: TurnoverConfig,
     /// Serialise the engine state into every stored batch (needed to resume; off for backtests).
     pub persist_state: bool,
+    /// Close open positions with protective exits when an account rule is breached.
+    pub flatten_on_account_breach: bool,
 }
 
 impl EngineSettings {
@@ -63,6 +65,7 @@ impl EngineSettings {
             preservation: PreservationConfig::default(),
             turnover: TurnoverConfig::default(),
             persist_state: false,
+            flatten_on_account_breach: true,
         }
     }
 

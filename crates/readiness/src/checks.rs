@@ -5,16 +5,24 @@
 //! `max_heartbeat_age` old, a report exactly `max_daily_report_age` old, a block
 //! rate exactly on a band edge, a streak exactly at the minimum are all met. A
 //! timestamp later than `now` (clock skew between processes) counts as age zero.
+//! An account-rules utilisation of exactly [`ACCOUNT_UTILISATION_WARNING_PCT`] is
+//! already a caveat (it is a warning, never a reason).
 
 use chrono::Duration;
-use domain::{PreservationLevel, Timestamp, TradingMode};
+use domain::{PreservationLevel, Ratio, Timestamp, TradingMode};
 use rust_decimal::Decimal;
 
 use crate::component::{ComponentState, ComponentStatus};
 use crate::config::ReadinessConfig;
 use crate::criterion::Criterion;
-use crate::inputs::{BlockRateInput, ReadinessInputs, ShadowHealth};
+use crate::inputs::{AccountRulesInput, BlockRateInput, ReadinessInputs, ShadowHealth};
 use crate::reason::{MissingCause, ReadinessReason, fmt_bps, fmt_minutes, fmt_pct, fmt_time};
+
+/// Account-rules utilisation (daily or total), in percent of the allowance, from
+/// which the `account_rules` component is a `warning` (bound included). A caveat
+/// only: it never changes a verdict, so it is a constant rather than a
+/// `[readiness]` key.
+pub(crate) const ACCOUNT_UTILISATION_WARNING_PCT: Decimal = Decimal::from_parts(80, 0, 0, false, 0);
 
 /// The judgement of one criterion.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,6 +89,7 @@ pub(crate) fn assess(
 ) -> Assessment {
     match criterion {
         Criterion::KillSwitch => kill_switch(inputs),
+        Criterion::AccountRules => account_rules(inputs),
         Criterion::CapitalPreservation => capital_preservation(inputs),
         Criterion::ShadowHealth => shadow_health(inputs),
         Criterion::SymbolAllowlist => symbol_allowlist(inputs),
@@ -104,6 +113,59 @@ fn kill_switch(inputs: &ReadinessInputs) -> Assessment {
         None => Assessment::missing(Criterion::KillSwitch),
         Some(true) => Assessment::not_met(ReadinessReason::KillSwitchActive),
         Some(false) => Assessment::met(Criterion::KillSwitch, "inactive".into()),
+    }
+}
+
+/// `None` is "no account rules configured": met, never "no data". Any breach, on
+/// the buffered or the firm line, is NO_GO; utilisation at or above
+/// [`ACCOUNT_UTILISATION_WARNING_PCT`] is a caveat.
+fn account_rules(inputs: &ReadinessInputs) -> Assessment {
+    let c = Criterion::AccountRules;
+    let Some(AccountRulesInput {
+        rules,
+        breach,
+        daily_utilisation_pct,
+        total_utilisation_pct,
+    }) = &inputs.account_rules
+    else {
+        return Assessment::met(c, "no account rules configured".into());
+    };
+    if let Some(breach) = breach {
+        return Assessment::not_met(ReadinessReason::AccountRuleBreached {
+            rules: rules.clone(),
+            breach: *breach,
+        });
+    }
+    let figures: Vec<String> = [
+        ("daily loss", daily_utilisation_pct),
+        ("max loss", total_utilisation_pct),
+    ]
+    .into_iter()
+    .filter_map(|(name, pct)| {
+        pct.map(|p| format!("{name} {} of allowance used", fmt_pct(Ratio::from_pct(p))))
+    })
+    .collect();
+    if figures.is_empty() {
+        return Assessment::met(
+            c,
+            format!("{rules}: no breach (no utilisation recorded yet)"),
+        );
+    }
+    let figures = figures.join(", ");
+    let near_limit = [daily_utilisation_pct, total_utilisation_pct]
+        .into_iter()
+        .flatten()
+        .any(|p| *p >= ACCOUNT_UTILISATION_WARNING_PCT);
+    if near_limit {
+        Assessment::met_with_caveat(
+            c,
+            format!(
+                "{rules}: {figures} (warning from {}): close to the limit, not blocking",
+                fmt_pct(Ratio::from_pct(ACCOUNT_UTILISATION_WARNING_PCT))
+            ),
+        )
+    } else {
+        Assessment::met(c, format!("{rules}: no breach; {figures}"))
     }
 }
 
@@ -303,8 +365,10 @@ mod tests {
     use super::*;
     use crate::criterion::ReasonSeverity;
     use crate::report::evaluate;
-    use crate::test_support::{break_criterion, healthy, healthy_in, t0};
-    use domain::{Ratio, Readiness};
+    use crate::test_support::{
+        RULES, account_rules, breach, break_criterion, healthy, healthy_in, t0,
+    };
+    use domain::{AccountRule, BreachLine, Readiness};
     use rust_decimal_macros::dec;
 
     /// The reasons of `inputs` under the default config.
@@ -331,6 +395,146 @@ mod tests {
         assert_eq!(r.severity(), ReasonSeverity::NoGo);
         assert_eq!(r.message(), "Kill switch is active");
         assert!(r.next_action().contains("Investigate why it was activated"));
+    }
+
+    #[test]
+    fn no_account_rules_configured_is_met_and_not_missing_data() {
+        for mode in [TradingMode::DryRun, TradingMode::Paper, TradingMode::Live] {
+            let mut i = healthy_in(mode);
+            i.account_rules = None;
+            let report = evaluate(&i, &ReadinessConfig::default());
+            assert!(report.is_go(), "{mode:?}: {:?}", report.reasons());
+            assert_eq!(report.overall(), Readiness::Go);
+            let component = &report.components()["account_rules"];
+            assert_eq!(component.status, ComponentState::Ok);
+            assert_eq!(component.detail, "no account rules configured");
+        }
+    }
+
+    #[test]
+    fn a_buffered_breach_is_no_go_naming_the_rules_rule_line_figures_and_time() {
+        let b = breach(AccountRule::DailyLoss, BreachLine::Buffered);
+        let r = only_reason(|i| {
+            i.account_rules = Some(AccountRulesInput {
+                breach: Some(b),
+                ..account_rules(Some(dec!(100)), Some(dec!(46)))
+            });
+        });
+        assert_eq!(
+            r,
+            ReadinessReason::AccountRuleBreached {
+                rules: RULES.into(),
+                breach: b
+            }
+        );
+        assert_eq!(r.code(), "account_rule_breached");
+        assert_eq!(r.criterion(), Criterion::AccountRules);
+        assert_eq!(r.severity(), ReasonSeverity::NoGo);
+        assert_eq!(
+            r.message(),
+            "ftmo-2step-challenge: daily_loss buffered line breached at 2024-01-15T10:00:00Z (equity 95,400.00 below 95,500.00)"
+        );
+        assert_eq!(
+            r.next_action(),
+            "Equity went below the safety buffer above the firm's floor: new entries are blocked for \
+             this account. Review the breach in the audit trail (`runtime audit export`) and the risk \
+             book (`runtime status`); the account's state keeps the breach, so continue only with a new \
+             account (fresh data directory) after the review."
+        );
+    }
+
+    #[test]
+    fn a_firm_breach_is_no_go_with_the_account_failed_action() {
+        let r = only_reason(|i| {
+            i.account_rules = Some(AccountRulesInput {
+                breach: Some(breach(AccountRule::MaxLoss, BreachLine::Firm)),
+                ..account_rules(None, None)
+            });
+        });
+        assert_eq!(r.code(), "account_rule_breached");
+        assert_eq!(r.severity(), ReasonSeverity::NoGo);
+        assert_eq!(
+            r.message(),
+            "ftmo-2step-challenge: max_loss firm line breached at 2024-01-15T10:00:00Z (equity 94,900.00 below 95,000.00)"
+        );
+        assert_eq!(
+            r.next_action(),
+            "The prop firm's limit was crossed: the account has failed at the firm. \
+             Stop trading this account and start a new one."
+        );
+    }
+
+    #[test]
+    fn a_breach_is_no_go_overall_in_every_mode() {
+        for mode in [
+            TradingMode::Backtest,
+            TradingMode::DryRun,
+            TradingMode::Paper,
+            TradingMode::Live,
+        ] {
+            let mut i = healthy_in(mode);
+            break_criterion(&mut i, Criterion::AccountRules, 3);
+            let report = evaluate(&i, &ReadinessConfig::default());
+            assert_eq!(report.overall(), Readiness::NoGo, "{mode:?}");
+            assert_eq!(report.live_rollout_readiness(), Readiness::NoGo);
+            assert_eq!(
+                report.components()["account_rules"].status,
+                ComponentState::Critical
+            );
+        }
+    }
+
+    #[test]
+    fn utilisation_of_80_percent_or_more_only_warns() {
+        for (daily, total) in [
+            (Some(dec!(85)), Some(dec!(40))),
+            (Some(dec!(10)), Some(dec!(85))),
+            (Some(dec!(80)), None),
+        ] {
+            let mut i = healthy_in(TradingMode::DryRun);
+            i.account_rules = Some(account_rules(daily, total));
+            let report = evaluate(&i, &ReadinessConfig::default());
+            assert!(report.reasons().is_empty(), "{:?}", report.reasons());
+            assert_eq!(report.overall(), Readiness::Go);
+            assert_eq!(report.live_rollout_readiness(), Readiness::Go);
+            assert_eq!(
+                report.components()["account_rules"].status,
+                ComponentState::Warning,
+                "{daily:?} {total:?}"
+            );
+        }
+        let mut i = healthy();
+        i.account_rules = Some(account_rules(Some(dec!(85)), Some(dec!(40))));
+        let report = evaluate(&i, &ReadinessConfig::default());
+        assert!(report.is_go());
+        assert_eq!(
+            report.components()["account_rules"].detail,
+            "ftmo-2step-challenge: daily loss 85% of allowance used, max loss 40% of allowance used \
+             (warning from 80%): close to the limit, not blocking"
+        );
+
+        i.account_rules = Some(account_rules(Some(dec!(79.99)), Some(dec!(40))));
+        let report = evaluate(&i, &ReadinessConfig::default());
+        let component = &report.components()["account_rules"];
+        assert_eq!(component.status, ComponentState::Ok);
+        assert_eq!(
+            component.detail,
+            "ftmo-2step-challenge: no breach; daily loss 79.99% of allowance used, max loss 40% of allowance used"
+        );
+    }
+
+    #[test]
+    fn account_rules_without_figures_show_the_rule_set() {
+        let mut i = healthy();
+        i.account_rules = Some(account_rules(None, None));
+        let report = evaluate(&i, &ReadinessConfig::default());
+        assert!(report.is_go());
+        let component = &report.components()["account_rules"];
+        assert_eq!(component.status, ComponentState::Ok);
+        assert_eq!(
+            component.detail,
+            "ftmo-2step-challenge: no breach (no utilisation recorded yet)"
+        );
     }
 
     #[test]

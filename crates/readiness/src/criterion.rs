@@ -1,4 +1,4 @@
-//! The eleven criteria operators check before enabling live trading, with the
+//! The twelve criteria operators check before enabling live trading, with the
 //! severity each carries when it is not met and whether it also counts toward the
 //! current mode's `overall_readiness`.
 //!
@@ -69,6 +69,8 @@ pub enum Scope {
 pub enum Criterion {
     /// Kill switch not active.
     KillSwitch,
+    /// No prop-firm account rule (daily or maximum loss) breached, on either line.
+    AccountRules,
     /// Capital preservation not in LOCKDOWN or CRISIS.
     CapitalPreservation,
     /// Shadow data collection health not CRITICAL.
@@ -93,8 +95,9 @@ pub enum Criterion {
 
 impl Criterion {
     /// Every criterion, in report order.
-    pub const ALL: [Criterion; 11] = [
+    pub const ALL: [Criterion; 12] = [
         Criterion::KillSwitch,
+        Criterion::AccountRules,
         Criterion::CapitalPreservation,
         Criterion::ShadowHealth,
         Criterion::SymbolAllowlist,
@@ -111,6 +114,7 @@ impl Criterion {
     pub fn as_str(self) -> &'static str {
         match self {
             Criterion::KillSwitch => "kill_switch",
+            Criterion::AccountRules => "account_rules",
             Criterion::CapitalPreservation => "capital_preservation",
             Criterion::ShadowHealth => "shadow_health",
             Criterion::SymbolAllowlist => "symbol_allowlist",
@@ -128,6 +132,7 @@ impl Criterion {
     pub fn label(self) -> &'static str {
         match self {
             Criterion::KillSwitch => "Kill switch",
+            Criterion::AccountRules => "Account rules",
             Criterion::CapitalPreservation => "Capital preservation",
             Criterion::ShadowHealth => "Shadow health",
             Criterion::SymbolAllowlist => "Symbol allowlist",
@@ -145,6 +150,7 @@ impl Criterion {
     pub fn severity(self) -> ReasonSeverity {
         match self {
             Criterion::KillSwitch
+            | Criterion::AccountRules
             | Criterion::CapitalPreservation
             | Criterion::ShadowHealth
             | Criterion::SymbolAllowlist
@@ -162,6 +168,7 @@ impl Criterion {
     pub fn scope(self) -> Scope {
         match self {
             Criterion::KillSwitch
+            | Criterion::AccountRules
             | Criterion::CapitalPreservation
             | Criterion::ShadowHealth
             | Criterion::DailyHealthReport
@@ -192,11 +199,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_first_five_criteria_are_no_go_and_the_rest_conditional() {
+    fn the_first_six_criteria_are_no_go_and_the_rest_conditional() {
         let severities: Vec<_> = Criterion::ALL.iter().map(|c| c.severity()).collect();
-        assert!(severities[..5].iter().all(|s| *s == ReasonSeverity::NoGo));
+        assert_eq!(severities.len(), 12);
+        assert!(severities[..6].iter().all(|s| *s == ReasonSeverity::NoGo));
         assert!(
-            severities[5..]
+            severities[6..]
                 .iter()
                 .all(|s| *s == ReasonSeverity::Conditional)
         );
@@ -218,6 +226,23 @@ mod tests {
         }
         assert!(!Criterion::PaperStreak.counts_toward_overall(TradingMode::DryRun));
         assert!(Criterion::KillSwitch.counts_toward_overall(TradingMode::Paper));
+    }
+
+    #[test]
+    fn account_rules_are_a_no_go_system_criterion_counted_in_every_mode() {
+        let c = Criterion::AccountRules;
+        assert_eq!(c.as_str(), "account_rules");
+        assert_eq!(c.severity(), ReasonSeverity::NoGo);
+        assert_eq!(c.scope(), Scope::System);
+        for mode in [
+            TradingMode::Backtest,
+            TradingMode::DryRun,
+            TradingMode::Paper,
+            TradingMode::Live,
+        ] {
+            assert!(c.counts_toward_overall(mode), "{mode:?}");
+        }
+        assert_eq!(Criterion::ALL[1], c, "reported right after the kill switch");
     }
 
     #[test]

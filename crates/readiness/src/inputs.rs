@@ -3,9 +3,11 @@
 //!
 //! Every figure is an `Option`: `None` means the store does not have it yet (a
 //! fresh database, a job that never ran). Missing figures count as *not met*, with
-//! a reason that says so, never as healthy.
+//! a reason that says so, never as healthy. The one exception is
+//! [`ReadinessInputs::account_rules`]: there `None` means the account has no
+//! account rules configured, which is a fact, not missing data.
 
-use domain::{PreservationLevel, Ratio, Timestamp, TradingMode};
+use domain::{AccountBreach, PreservationLevel, Ratio, Timestamp, TradingMode};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -43,6 +45,22 @@ pub enum BlockRateInput {
     InsufficientData,
 }
 
+/// The state of the account's prop-firm rules (e.g. FTMO's daily and maximum loss
+/// limits), from the latest risk book and the breach the rules recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountRulesInput {
+    /// Rule set / phase name (e.g. `ftmo-2step-challenge`).
+    pub rules: String,
+    /// The most severe breach so far (buffered or firm line), if any: NO_GO.
+    pub breach: Option<AccountBreach>,
+    /// Daily loss used, as a percentage of the daily allowance (`None` when no
+    /// risk book has been recorded yet).
+    pub daily_utilisation_pct: Option<Decimal>,
+    /// Loss used against the maximum-loss floor, as a percentage of its allowance
+    /// (`None` when no risk book has been recorded yet).
+    pub total_utilisation_pct: Option<Decimal>,
+}
+
 /// Everything readiness needs, read once. Build with [`ReadinessInputs::unknown`]
 /// and fill in what the store has.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,6 +93,10 @@ pub struct ReadinessInputs {
     pub slippage_prior_bps: Option<Decimal>,
     /// CRITICAL alerts raised within the alert window (default 14 days).
     pub critical_alerts_in_window: Option<u32>,
+    /// The account's prop-firm rules. `None` means no account rules are configured
+    /// (the criterion is met), not that the figure is missing.
+    #[serde(default)]
+    pub account_rules: Option<AccountRulesInput>,
 }
 
 impl ReadinessInputs {
@@ -95,6 +117,7 @@ impl ReadinessInputs {
             slippage_recent_bps: None,
             slippage_prior_bps: None,
             critical_alerts_in_window: None,
+            account_rules: None,
         }
     }
 }
@@ -124,5 +147,30 @@ mod tests {
         assert_eq!(json["turnover_block_rate"], "insufficient_data");
         let back: ReadinessInputs = serde_json::from_value(json).unwrap();
         assert_eq!(back, inputs);
+    }
+
+    #[test]
+    fn account_rules_round_trip_and_default_to_none_when_absent() {
+        let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+        let mut inputs = ReadinessInputs::unknown(now, TradingMode::Paper);
+        inputs.account_rules = Some(AccountRulesInput {
+            rules: "ftmo-2step-challenge".into(),
+            breach: None,
+            daily_utilisation_pct: Some(Decimal::from(12)),
+            total_utilisation_pct: None,
+        });
+        let json = serde_json::to_value(&inputs).unwrap();
+        assert_eq!(json["account_rules"]["rules"], "ftmo-2step-challenge");
+        let back: ReadinessInputs = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(back, inputs);
+
+        let mut without = json;
+        without
+            .as_object_mut()
+            .unwrap()
+            .remove("account_rules")
+            .unwrap();
+        let back: ReadinessInputs = serde_json::from_value(without).unwrap();
+        assert_eq!(back.account_rules, None);
     }
 }

@@ -8,7 +8,8 @@
 //! The crate is pure: no I/O, no clock. A figure the store does not have yet
 //! (`None`) counts as *not met*, with an `input_missing` reason ("not met: no
 //! data") of the criterion's own severity, so missing data is never better than
-//! bad data.
+//! bad data. The exception is [`ReadinessInputs::account_rules`]: `None` there
+//! means no prop-firm account rules are configured, and the criterion is met.
 //!
 //! # Verdicts
 //!
@@ -24,13 +25,15 @@
 //!
 //! # Criteria
 //!
-//! Defaults shown; every threshold is in [`ReadinessConfig`] (`[readiness]`).
+//! Defaults shown; every threshold is in [`ReadinessConfig`] (`[readiness]`),
+//! except the account-rules utilisation caveat (80%), which never changes a verdict.
 //! Healthy boundaries are inclusive (a heartbeat exactly 2 h old, a block rate of
 //! exactly 5% or 70%, a streak of exactly 14 days are met).
 //!
 //! | code | criterion | severity | scope | not met when | message | next action |
 //! |---|---|---|---|---|---|---|
 //! | `kill_switch_active` | `kill_switch` | NO_GO | system | any kill-switch source is active | Kill switch is active | Investigate why it was activated (kill-switch events in the audit trail). Then clear every source: `runtime kill-switch off --reason "..."`, remove the `data/kill_switch` file, unset `RAMPART_KILL_SWITCH`. |
+//! | `account_rule_breached` | `account_rules` | NO_GO | system | the account rules (e.g. `ftmo-2step-challenge`) recorded a breach of the daily- or max-loss floor, buffered or firm line (none configured: met; daily or total utilisation ≥ 80%: met, component `warning`) | `<rules>: <rule> <line> line breached at T (equity X below FLOOR)` | buffered: new entries are blocked for this account; review the breach and the risk book; the state keeps the breach, continue only with a new account. firm: the account has failed at the firm; stop trading it and start a new one |
 //! | `capital_preservation_lockdown` | `capital_preservation` | NO_GO | system | level is LOCKDOWN or CRISIS | Capital preservation in LOCKDOWN mode | Wait for automatic recovery. Do NOT manually override. Review what triggered escalation. |
 //! | `shadow_health_critical` | `shadow_health` | NO_GO | system | latest daily report's `overall_health` is CRITICAL | Shadow data collection health is CRITICAL | Check that the runtime is running. Verify the shadow collector is enabled. Review the shadow_decisions table and the latest daily health report. |
 //! | `empty_symbol_allowlist` | `symbol_allowlist` | NO_GO | rollout | mode is live and the allowlist is empty (not judged in other modes) | Live mode enabled but symbol allowlist is empty | Set `RAMPART__RISK__SYMBOL_ALLOWLIST=["ETH-USD"]` or add symbols to `risk.symbol_allowlist` in the config. |
@@ -41,7 +44,7 @@
 //! | `turnover_block_rate_out_of_band` | `turnover_block_rate` | CONDITIONAL | system | block rate below 5% or above 70% | Turnover block rate (X%) exceeds 70% / Turnover block rate (X%) below 5% | above: Review turnover governor settings. May be over-throttling. Consider relaxing thresholds. below: Review turnover governor settings. May be too loose. Consider tightening thresholds. |
 //! | `execution_realism_drift` | `execution_realism` | CONDITIONAL | rollout | recent 7-day average slippage > prior 7-day × 1.5 **and** > prior + 2 bps (strictly) | Execution realism degradation detected: average slippage X bps over the last 7 days vs Y bps over the prior 7 days | Investigate slippage model. Compare recent vs prior 7-day averages. |
 //! | `recent_critical_alerts` | `critical_alerts` | CONDITIONAL | rollout | at least one CRITICAL alert in the last 14 days | X CRITICAL alert(s) in last 14 days | Review and resolve the alerts. Ensure root causes are addressed. |
-//! | `input_missing` | any | the criterion's | the criterion's | the store has no figure (or, for the block rate, too few evaluations) | `<Criterion>: not met: no data (<what is missing>)` | per criterion: record the figure (start the runtime, run `runtime report daily`, keep paper trading, ...) |
+//! | `input_missing` | any but `account_rules` | the criterion's | the criterion's | the store has no figure (or, for the block rate, too few evaluations) | `<Criterion>: not met: no data (<what is missing>)` | per criterion: record the figure (start the runtime, run `runtime report daily`, keep paper trading, ...) |
 //!
 //! With no reason, `live_rollout_next_actions` is `["System ready for live rollout"]`.
 //!
@@ -62,19 +65,20 @@
 //!   "live_rollout_next_actions": ["Continue paper trading. Streak must reach 14 consecutive days."],
 //!   "components": {
 //!     "kill_switch": {"status": "ok", "detail": "inactive"},
+//!     "account_rules": {"status": "ok", "detail": "no account rules configured"},
 //!     "paper_streak": {"status": "warning", "detail": "Paper trading streak (9 days) below minimum (14 days)"}
 //!   }
 //! }
 //! ```
 //!
-//! `components` holds all eleven criteria; `status` is `ok`, `warning` (met with a
+//! `components` holds all twelve criteria; `status` is `ok`, `warning` (met with a
 //! caveat, or a CONDITIONAL criterion not met), `critical` (a NO_GO criterion not
 //! met) or `unknown` (input missing). [`ReadinessDocument`] is the deserialisable
 //! twin for clients.
 //!
 //! Map:
 //! - [`criterion`] — [`Criterion`], [`ReasonSeverity`], [`Scope`]
-//! - [`inputs`] — [`ReadinessInputs`], [`ShadowHealth`], [`BlockRateInput`]
+//! - [`inputs`] — [`ReadinessInputs`], [`ShadowHealth`], [`BlockRateInput`], [`AccountRulesInput`]
 //! - [`config`] — [`ReadinessConfig`], the `[readiness]` section, and its validation
 //! - `checks` (private): one function per criterion
 //! - [`reason`] — [`ReadinessReason`] with messages and next actions, [`ReasonEntry`]
@@ -93,7 +97,7 @@ pub use component::{ComponentState, ComponentStatus};
 pub use config::ReadinessConfig;
 pub use criterion::{Criterion, ReasonSeverity, Scope};
 pub use domain::Readiness;
-pub use inputs::{BlockRateInput, ReadinessInputs, ShadowHealth};
+pub use inputs::{AccountRulesInput, BlockRateInput, ReadinessInputs, ShadowHealth};
 pub use reason::{MissingCause, READY_ACTION, ReadinessReason, ReasonEntry};
 pub use report::{
     EXIT_COULD_NOT_EVALUATE, ReadinessDocument, ReadinessReport, evaluate, exit_code,

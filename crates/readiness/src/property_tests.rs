@@ -1,16 +1,18 @@
 //! Invariants of `evaluate` over random inputs: monotonicity (a failing or missing
-//! criterion never improves a verdict), verdict = worst reason, and a report that
-//! agrees with itself.
+//! criterion never improves a verdict), verdict = worst reason, a report that
+//! agrees with itself, and an account-rule breach that is always NO_GO.
 
 use chrono::Duration;
-use domain::{PreservationLevel, Ratio, Readiness, TradingMode};
+use domain::{
+    AccountBreach, AccountRule, BreachLine, Money, PreservationLevel, Ratio, Readiness, TradingMode,
+};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
 use crate::component::ComponentState;
 use crate::config::ReadinessConfig;
 use crate::criterion::Criterion;
-use crate::inputs::{BlockRateInput, ReadinessInputs, ShadowHealth};
+use crate::inputs::{AccountRulesInput, BlockRateInput, ReadinessInputs, ShadowHealth};
 use crate::reason::ReadinessReason;
 use crate::report::{ReadinessDocument, evaluate};
 use crate::test_support::{break_criterion, clear_input, t0};
@@ -55,6 +57,55 @@ fn bps() -> impl Strategy<Value = Decimal> {
     (-500i64..=3_000).prop_map(|h| Decimal::new(h, 2))
 }
 
+/// Utilisation in hundredths of a percent, 0 to 120%.
+fn utilisation() -> impl Strategy<Value = Decimal> {
+    (0i64..=12_000).prop_map(|h| Decimal::new(h, 2))
+}
+
+/// Money in cents, 90,000.00 to 100,000.00.
+fn money() -> impl Strategy<Value = Money> {
+    (9_000_000i64..=10_000_000).prop_map(|c| Money::new(Decimal::new(c, 2)))
+}
+
+fn account_breach() -> impl Strategy<Value = AccountBreach> {
+    (
+        prop_oneof![Just(AccountRule::DailyLoss), Just(AccountRule::MaxLoss)],
+        prop_oneof![Just(BreachLine::Buffered), Just(BreachLine::Firm)],
+        0i64..=10_000,
+        (money(), money(), money(), money()),
+    )
+        .prop_map(
+            |(rule, line, minutes_ago, (equity, balance, firm_floor, guard_floor))| AccountBreach {
+                rule,
+                line,
+                at: t0() - Duration::minutes(minutes_ago),
+                equity,
+                balance,
+                firm_floor,
+                guard_floor,
+            },
+        )
+}
+
+fn account_rules_input() -> impl Strategy<Value = AccountRulesInput> {
+    (
+        prop::sample::select(vec![
+            "ftmo-2step-challenge",
+            "ftmo-1step",
+            "ftmo-2step-verification",
+        ]),
+        prop::option::weighted(0.3, account_breach()),
+        opt(utilisation()),
+        opt(utilisation()),
+    )
+        .prop_map(|(rules, breach, daily, total)| AccountRulesInput {
+            rules: rules.to_string(),
+            breach,
+            daily_utilisation_pct: daily,
+            total_utilisation_pct: total,
+        })
+}
+
 fn criterion() -> impl Strategy<Value = Criterion> {
     prop::sample::select(Criterion::ALL.to_vec())
 }
@@ -65,6 +116,7 @@ prop_compose! {
         (kill, level, shadow, allow) in (opt(any::<bool>()), opt(level()), opt(shadow()), opt(0usize..4)),
         (report_age, streak, weeks, hb_age) in (opt(-60i64..=3_000), opt(0u32..30), opt(0u32..5), opt(-10i64..=300)),
         (rate, recent, prior, alerts) in (opt(block_rate()), opt(bps()), opt(bps()), opt(0u32..3)),
+        account in prop::option::weighted(0.7, account_rules_input()),
     ) -> ReadinessInputs {
         let now = t0();
         ReadinessInputs {
@@ -82,6 +134,7 @@ prop_compose! {
             slippage_recent_bps: recent,
             slippage_prior_bps: prior,
             critical_alerts_in_window: alerts,
+            account_rules: account,
         }
     }
 }
@@ -104,6 +157,45 @@ proptest! {
         if c != Criterion::SymbolAllowlist || base.mode == TradingMode::Live {
             prop_assert!(after.live_rollout_readiness() >= c.severity().readiness());
             prop_assert!(after.reasons().iter().any(|r| r.criterion() == c));
+        }
+    }
+
+    #[test]
+    fn prop_an_account_rule_breach_is_always_no_go(mut i in inputs(), b in account_breach()) {
+        let rules = i.account_rules.get_or_insert_with(|| AccountRulesInput {
+            rules: "ftmo-2step-challenge".into(),
+            breach: None,
+            daily_utilisation_pct: None,
+            total_utilisation_pct: None,
+        });
+        rules.breach = Some(b);
+        let name = rules.rules.clone();
+        let report = evaluate(&i, &ReadinessConfig::default());
+        // In every mode, for both verdicts, whatever else the inputs say.
+        prop_assert_eq!(report.live_rollout_readiness(), Readiness::NoGo);
+        prop_assert_eq!(report.overall(), Readiness::NoGo);
+        prop_assert_eq!(report.components()["account_rules"].status, ComponentState::Critical);
+        let reason = report.reasons().iter().find(|r| r.criterion() == Criterion::AccountRules);
+        prop_assert!(reason.is_some());
+        let reason = reason.unwrap();
+        prop_assert_eq!(reason.code(), "account_rule_breached");
+        let message = reason.message();
+        prop_assert!(message.starts_with(&format!("{name}: {} {} line breached at ", b.rule, b.line.as_str())), "{}", message);
+        prop_assert!(report.overall_reasons().any(|r| r.code() == "account_rule_breached"));
+    }
+
+    #[test]
+    fn prop_without_a_breach_account_rules_never_lower_a_verdict(i in inputs()) {
+        let config = ReadinessConfig::default();
+        let mut none = i.clone();
+        none.account_rules = None;
+        let without = evaluate(&none, &config);
+        prop_assert_eq!(without.components()["account_rules"].status, ComponentState::Ok);
+        if i.account_rules.as_ref().is_none_or(|a| a.breach.is_none()) {
+            let with = evaluate(&i, &config);
+            prop_assert_eq!(with.live_rollout_readiness(), without.live_rollout_readiness());
+            prop_assert_eq!(with.overall(), without.overall());
+            prop_assert!(with.reasons().iter().all(|r| r.criterion() != Criterion::AccountRules));
         }
     }
 

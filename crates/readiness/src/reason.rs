@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use domain::{PreservationLevel, Ratio, Timestamp};
+use domain::{AccountBreach, BreachLine, PreservationLevel, Ratio, Timestamp};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize, Serializer};
 
@@ -31,6 +31,13 @@ pub enum MissingCause {
 pub enum ReadinessReason {
     /// A kill-switch source is active.
     KillSwitchActive,
+    /// Equity went below a prop-firm account rule's floor (buffered or firm line).
+    AccountRuleBreached {
+        /// Rule set / phase name (e.g. `ftmo-2step-challenge`).
+        rules: String,
+        /// The breach: rule, line, time and figures.
+        breach: AccountBreach,
+    },
     /// Capital preservation is in LOCKDOWN or CRISIS.
     CapitalPreservationLockdown {
         /// The current level.
@@ -111,6 +118,7 @@ impl ReadinessReason {
     pub fn code(&self) -> &'static str {
         match self {
             ReadinessReason::KillSwitchActive => "kill_switch_active",
+            ReadinessReason::AccountRuleBreached { .. } => "account_rule_breached",
             ReadinessReason::CapitalPreservationLockdown { .. } => "capital_preservation_lockdown",
             ReadinessReason::ShadowHealthCritical => "shadow_health_critical",
             ReadinessReason::EmptySymbolAllowlist => "empty_symbol_allowlist",
@@ -129,6 +137,7 @@ impl ReadinessReason {
     pub fn criterion(&self) -> Criterion {
         match self {
             ReadinessReason::KillSwitchActive => Criterion::KillSwitch,
+            ReadinessReason::AccountRuleBreached { .. } => Criterion::AccountRules,
             ReadinessReason::CapitalPreservationLockdown { .. } => Criterion::CapitalPreservation,
             ReadinessReason::ShadowHealthCritical => Criterion::ShadowHealth,
             ReadinessReason::EmptySymbolAllowlist => Criterion::SymbolAllowlist,
@@ -160,6 +169,17 @@ impl ReadinessReason {
                  Then clear every source: `runtime kill-switch off --reason \"...\"`, \
                  remove the `data/kill_switch` file, unset `RAMPART_KILL_SWITCH`."
                 .into(),
+            ReadinessReason::AccountRuleBreached { breach, .. } => match breach.line {
+                BreachLine::Buffered => "Equity went below the safety buffer above the firm's floor: \
+                     new entries are blocked for this account. Review the breach in the audit trail \
+                     (`runtime audit export`) and the risk book (`runtime status`); the account's state \
+                     keeps the breach, so continue only with a new account (fresh data directory) after \
+                     the review."
+                    .into(),
+                BreachLine::Firm => "The prop firm's limit was crossed: the account has failed at the firm. \
+                     Stop trading this account and start a new one."
+                    .into(),
+            },
             ReadinessReason::CapitalPreservationLockdown { .. } => {
                 "Wait for automatic recovery. Do NOT manually override. Review what triggered escalation."
                     .into()
@@ -226,6 +246,8 @@ fn missing_action(criterion: Criterion, cause: MissingCause) -> String {
             "Start the runtime so it records the kill-switch state, then check readiness again."
                 .into()
         }
+        Criterion::AccountRules => "Start the runtime with the `[account]` section so the account rules record their risk book, then check readiness again."
+            .into(),
         Criterion::CapitalPreservation => "Start the runtime so it records the capital-preservation level, then check readiness again."
             .into(),
         Criterion::ShadowHealth => {
@@ -262,6 +284,7 @@ fn missing_detail(criterion: Criterion, cause: MissingCause) -> &'static str {
     }
     match criterion {
         Criterion::KillSwitch => "kill-switch state not recorded yet",
+        Criterion::AccountRules => "account rules state not recorded yet",
         Criterion::CapitalPreservation => "capital-preservation level not recorded yet",
         Criterion::ShadowHealth => "no shadow health status recorded yet",
         Criterion::SymbolAllowlist => "symbol allowlist not known",
@@ -305,6 +328,27 @@ pub(crate) fn fmt_minutes(minutes: i64) -> String {
     }
 }
 
+/// An amount of money for messages: two decimals, thousands separated by commas
+/// (`95,400.00`, `-1,250.50`).
+pub(crate) fn fmt_money(amount: Decimal) -> String {
+    let rounded = amount.round_dp(2);
+    let digits = format!("{:.2}", rounded.abs());
+    let (int, frac) = digits.split_once('.').unwrap_or((digits.as_str(), "00"));
+    let mut grouped = String::with_capacity(int.len() + int.len() / 3);
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    let sign = if rounded.is_sign_negative() && !rounded.is_zero() {
+        "-"
+    } else {
+        ""
+    };
+    format!("{sign}{grouped}.{frac}")
+}
+
 /// A timestamp for messages (RFC 3339, seconds, `Z`).
 pub(crate) fn fmt_time(t: Timestamp) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -314,6 +358,15 @@ impl fmt::Display for ReadinessReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ReadinessReason::KillSwitchActive => f.write_str("Kill switch is active"),
+            ReadinessReason::AccountRuleBreached { rules, breach } => write!(
+                f,
+                "{rules}: {} {} line breached at {} (equity {} below {})",
+                breach.rule,
+                breach.line.as_str(),
+                fmt_time(breach.at),
+                fmt_money(breach.equity.value()),
+                fmt_money(breach.floor().value())
+            ),
             ReadinessReason::CapitalPreservationLockdown { level } => {
                 write!(f, "Capital preservation in {} mode", level_name(*level))
             }
@@ -432,6 +485,17 @@ mod tests {
         };
         assert_eq!(low.message(), "Turnover block rate (0.33%) below 5%");
         assert!(low.next_action().contains("too loose"));
+    }
+
+    #[test]
+    fn money_reads_with_two_decimals_and_thousands_separators() {
+        assert_eq!(fmt_money(dec!(95400)), "95,400.00");
+        assert_eq!(fmt_money(dec!(1234567.891)), "1,234,567.89");
+        assert_eq!(fmt_money(dec!(999.5)), "999.50");
+        assert_eq!(fmt_money(dec!(100000)), "100,000.00");
+        assert_eq!(fmt_money(dec!(-1250.5)), "-1,250.50");
+        assert_eq!(fmt_money(dec!(-0.001)), "0.00");
+        assert_eq!(fmt_money(dec!(0)), "0.00");
     }
 
     #[test]

@@ -7,8 +7,9 @@
 //!   severity over *every* criterion. GO only when every criterion is met and
 //!   every input it needs is present.
 //! - `overall_readiness` answers "is the system healthy for the mode it runs
-//!   in?": the worst severity over the system criteria (kill switch, capital
-//!   preservation, shadow health, daily report, heartbeat, block rate). Rollout
+//!   in?": the worst severity over the system criteria (kill switch, account
+//!   rules, capital preservation, shadow health, daily report, heartbeat, block
+//!   rate). Rollout
 //!   evidence (paper streak, weeks counted, execution realism, recent alerts,
 //!   allowlist) only counts in live mode, so a healthy two-day-old dry-run is
 //!   `overall` GO and `live_rollout` CONDITIONAL. In live mode both verdicts are
@@ -273,8 +274,20 @@ mod tests {
             &ReadinessConfig::default(),
         );
         assert_eq!(report.live_rollout_readiness(), Readiness::NoGo);
-        assert_eq!(report.reasons().len(), Criterion::ALL.len());
-        for (r, c) in report.reasons().iter().zip(Criterion::ALL) {
+        // Every criterion but the account rules, which are simply not configured.
+        let judged: Vec<Criterion> = Criterion::ALL
+            .into_iter()
+            .filter(|c| *c != Criterion::AccountRules)
+            .collect();
+        assert_eq!(report.reasons().len(), judged.len());
+        assert_eq!(
+            report.components()["account_rules"],
+            ComponentStatus {
+                status: ComponentState::Ok,
+                detail: "no account rules configured".into()
+            }
+        );
+        for (r, c) in report.reasons().iter().zip(judged) {
             assert_eq!(
                 r,
                 &ReadinessReason::InputMissing {
@@ -297,6 +310,16 @@ mod tests {
             let mut i = healthy();
             crate::test_support::clear_input(&mut i, c);
             let report = evaluate(&i, &ReadinessConfig::default());
+            if c == Criterion::AccountRules {
+                // Utilisation figures are informational: without them the
+                // criterion is still judged (on the breach) and met.
+                assert!(report.is_go(), "{report:?}");
+                assert_eq!(
+                    report.components()[c.as_str()].detail,
+                    "ftmo-2step-challenge: no breach (no utilisation recorded yet)"
+                );
+                continue;
+            }
             assert_eq!(
                 report.live_rollout_readiness(),
                 c.severity().readiness(),
@@ -398,5 +421,36 @@ mod tests {
         assert!(text.contains("[CONDITIONAL] Paper trading weeks counted (1) below minimum (2)"));
         assert!(text.contains("  - Continue paper trading. Must have 2+ weeks of data."));
         assert!(text.contains("kill_switch"));
+        assert!(text.contains(
+            "  ok       account_rules         ftmo-2step-challenge: no breach; daily loss 12.5% of allowance used, max loss 40% of allowance used"
+        ), "{text}");
+    }
+
+    #[test]
+    fn an_account_rule_breach_shows_in_the_human_report_and_the_json() {
+        let mut i = healthy_in(TradingMode::Paper);
+        break_criterion(&mut i, Criterion::AccountRules, 0);
+        let report = evaluate(&i, &ReadinessConfig::default());
+        assert_eq!(report.overall(), Readiness::NoGo);
+        let text = report.to_string();
+        assert!(
+            text.contains(
+                "[NO_GO] ftmo-2step-challenge: daily_loss buffered line breached at 2024-01-15T10:00:00Z (equity 95,400.00 below 95,500.00)"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("  critical account_rules         ftmo-2step-challenge: daily_loss"));
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["components"].as_object().unwrap().len(), 12);
+        assert_eq!(json["components"]["account_rules"]["status"], "critical");
+        assert_eq!(
+            json["live_rollout_reasons"][0],
+            serde_json::json!({
+                "code": "account_rule_breached",
+                "criterion": "account_rules",
+                "severity": "NO_GO",
+                "message": "ftmo-2step-challenge: daily_loss buffered line breached at 2024-01-15T10:00:00Z (equity 95,400.00 below 95,500.00)",
+            })
+        );
     }
 }

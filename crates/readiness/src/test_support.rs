@@ -1,11 +1,51 @@
 //! Builders shared by the unit and property tests.
 
 use chrono::{Duration, TimeZone, Utc};
-use domain::{PreservationLevel, Ratio, Timestamp, TradingMode};
+use domain::{
+    AccountBreach, AccountRule, BreachLine, Money, PreservationLevel, Ratio, Timestamp, TradingMode,
+};
 use rust_decimal_macros::dec;
 
 use crate::criterion::Criterion;
-use crate::inputs::{BlockRateInput, ReadinessInputs, ShadowHealth};
+use crate::inputs::{AccountRulesInput, BlockRateInput, ReadinessInputs, ShadowHealth};
+
+/// The rule set name used in tests.
+pub(crate) const RULES: &str = "ftmo-2step-challenge";
+
+/// A breach of `rule` on `line` at 2024-01-15 10:00 UTC: equity 95,400 against a
+/// firm floor of 95,000 and a guard floor of 95,500 (below the firm floor, equity
+/// 94,900, for a firm breach).
+pub(crate) fn breach(rule: AccountRule, line: BreachLine) -> AccountBreach {
+    let equity = match line {
+        BreachLine::Buffered => dec!(95400),
+        BreachLine::Firm => dec!(94900),
+    };
+    AccountBreach {
+        rule,
+        line,
+        at: Utc
+            .with_ymd_and_hms(2024, 1, 15, 10, 0, 0)
+            .single()
+            .expect("2024-01-15 10:00 UTC is a valid, unambiguous time"),
+        equity: Money::new(equity),
+        balance: Money::new(dec!(100000)),
+        firm_floor: Money::new(dec!(95000)),
+        guard_floor: Money::new(dec!(95500)),
+    }
+}
+
+/// Account rules with no breach and the given utilisations.
+pub(crate) fn account_rules(
+    daily_pct: Option<rust_decimal::Decimal>,
+    total_pct: Option<rust_decimal::Decimal>,
+) -> AccountRulesInput {
+    AccountRulesInput {
+        rules: RULES.into(),
+        breach: None,
+        daily_utilisation_pct: daily_pct,
+        total_utilisation_pct: total_pct,
+    }
+}
 
 /// A fixed evaluation time.
 pub(crate) fn t0() -> Timestamp {
@@ -32,6 +72,7 @@ pub(crate) fn healthy_in(mode: TradingMode) -> ReadinessInputs {
         slippage_recent_bps: Some(dec!(3)),
         slippage_prior_bps: Some(dec!(3)),
         critical_alerts_in_window: Some(0),
+        account_rules: Some(account_rules(Some(dec!(12.5)), Some(dec!(40)))),
     }
 }
 
@@ -46,6 +87,22 @@ pub(crate) fn break_criterion(inputs: &mut ReadinessInputs, criterion: Criterion
     let now = inputs.now;
     match criterion {
         Criterion::KillSwitch => inputs.kill_switch_active = Some(true),
+        Criterion::AccountRules => {
+            let rule = if variant.is_multiple_of(2) {
+                AccountRule::DailyLoss
+            } else {
+                AccountRule::MaxLoss
+            };
+            let line = if (variant / 2).is_multiple_of(2) {
+                BreachLine::Buffered
+            } else {
+                BreachLine::Firm
+            };
+            inputs
+                .account_rules
+                .get_or_insert_with(|| account_rules(None, None))
+                .breach = Some(breach(rule, line));
+        }
         Criterion::CapitalPreservation => {
             inputs.preservation_level = Some(if variant.is_multiple_of(2) {
                 PreservationLevel::Lockdown
@@ -82,10 +139,18 @@ pub(crate) fn break_criterion(inputs: &mut ReadinessInputs, criterion: Criterion
     }
 }
 
-/// Removes the input(s) of `criterion`.
+/// Removes the input(s) of `criterion`. Account rules have no "missing" state
+/// (`None` means none configured), so for them this removes the utilisation
+/// figures and keeps the rule set and any breach.
 pub(crate) fn clear_input(inputs: &mut ReadinessInputs, criterion: Criterion) {
     match criterion {
         Criterion::KillSwitch => inputs.kill_switch_active = None,
+        Criterion::AccountRules => {
+            if let Some(rules) = inputs.account_rules.as_mut() {
+                rules.daily_utilisation_pct = None;
+                rules.total_utilisation_pct = None;
+            }
+        }
         Criterion::CapitalPreservation => inputs.preservation_level = None,
         Criterion::ShadowHealth => inputs.shadow_health = None,
         Criterion::SymbolAllowlist => inputs.symbol_allowlist_len = None,

@@ -46,6 +46,10 @@ pub(crate) struct Tally {
     pub slippage_sum: Decimal,
     /// How many fills that sum covers.
     pub slippage_fills: u64,
+    /// Account-rule breaches, as text.
+    pub account_breaches: Vec<String>,
+    /// The latest risk book of the span.
+    pub risk_book: Option<domain::account::RiskBook>,
 }
 
 impl Tally {
@@ -93,6 +97,10 @@ impl Tally {
                 }
                 AuditEvent::LevelChanged { .. } => t.transitions += 1,
                 AuditEvent::LossSimulated { .. } => t.drills += 1,
+                AuditEvent::AccountRuleBreached { rules, breach } => {
+                    t.account_breaches.push(format!("{rules} {breach}"));
+                }
+                AuditEvent::RiskBookSnapshot { book } => t.risk_book = Some(book),
                 AuditEvent::AlertRaised { alert } => {
                     let name = match alert.severity {
                         Severity::Critical => {
@@ -136,6 +144,8 @@ pub async fn build(
         critical_messages: alert_lines,
         slippage_sum: slip_sum,
         slippage_fills: slip_n,
+        account_breaches,
+        risk_book,
         ..
     } = Tally::of(&records)?;
     let critical = alerts.get("critical").copied().unwrap_or(0);
@@ -158,6 +168,12 @@ pub async fn build(
         if kill {
             recommendations.push(
                 "Kill switch is set: investigate, then `runtime kill-switch off --reason ...`"
+                    .into(),
+            );
+        }
+        if !account_breaches.is_empty() {
+            recommendations.push(
+                "An account rule was breached: new entries are blocked; review the risk book and the breach before clearing the kill switch"
                     .into(),
             );
         }
@@ -208,6 +224,10 @@ pub async fn build(
             "avg_slippage_bps": avg_slip.map(|d| d.to_string()),
         },
         "drills": {"simulated_losses": drills},
+        "account_rules": {
+            "breaches_today": account_breaches,
+            "risk_book": risk_book,
+        },
         "kill_switch_stored": kill,
         "summary": {
             "overall_health": health,

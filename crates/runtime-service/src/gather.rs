@@ -61,6 +61,16 @@ pub async fn readiness_inputs(
         };
     }
 
+    if cfg.account.rules.is_enabled() {
+        let book = store.latest_risk_book().await?;
+        inputs.account_rules = Some(readiness::AccountRulesInput {
+            rules: cfg.account.rules.as_str().to_string(),
+            breach: book.as_ref().and_then(|b| b.breach),
+            daily_utilisation_pct: book.as_ref().map(|b| b.daily_utilisation_pct),
+            total_utilisation_pct: book.as_ref().map(|b| b.total_utilisation_pct),
+        });
+    }
+
     inputs.last_heartbeat_at = store.last_heartbeat(INSTANCE).await?.map(|h| h.at);
 
     let reports = store.daily_reports(REPORTS_READ).await?;

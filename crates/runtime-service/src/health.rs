@@ -43,7 +43,7 @@ pub enum Output {
 /// Runs the check: (exit code, stdout text, stderr text).
 pub async fn run(opts: &HealthOptions, output: Output) -> (i32, String, String) {
     match evaluate(opts).await {
-        Ok(doc) => {
+        Ok((doc, risk_book)) => {
             let code = readiness::exit_code(doc.live_rollout_readiness);
             let text = match output {
                 Output::Quiet => String::new(),
@@ -51,7 +51,13 @@ pub async fn run(opts: &HealthOptions, output: Output) -> (i32, String, String) 
                     "{}\n",
                     serde_json::to_string_pretty(&doc).unwrap_or_default()
                 ),
-                Output::Text => doc.to_string(),
+                Output::Text => {
+                    let mut text = doc.to_string();
+                    if let Some(book) = &risk_book {
+                        text.push_str(&crate::report::render_risk_book(book));
+                    }
+                    text
+                }
             };
             (code, text, String::new())
         }
@@ -63,9 +69,12 @@ pub async fn run(opts: &HealthOptions, output: Output) -> (i32, String, String) 
     }
 }
 
-async fn evaluate(opts: &HealthOptions) -> Result<ReadinessDocument, String> {
+/// The readiness document, and the latest risk book when read from the store.
+async fn evaluate(
+    opts: &HealthOptions,
+) -> Result<(ReadinessDocument, Option<domain::account::RiskBook>), String> {
     if let Some(url) = &opts.url {
-        return from_url(url).await;
+        return from_url(url).await.map(|doc| (doc, None));
     }
     if opts.database_url.is_none() {
         let db = opts.data_dir.join("rampart.db");
@@ -97,7 +106,12 @@ async fn evaluate(opts: &HealthOptions) -> Result<ReadinessDocument, String> {
     let report = gather::evaluate(store.as_ref(), &cfg, mode, SystemClock.now(), &kill)
         .await
         .map_err(|e| e.to_string())?;
-    Ok(report.to_document())
+    let risk_book = if cfg.account.rules.is_enabled() {
+        store.latest_risk_book().await.map_err(|e| e.to_string())?
+    } else {
+        None
+    };
+    Ok((report.to_document(), risk_book))
 }
 
 async fn from_url(url: &str) -> Result<ReadinessDocument, String> {

@@ -210,6 +210,11 @@ pub async fn status(env: &OperatorEnv, as_json: bool) -> Result<String, RuntimeE
     let heartbeat = store.last_heartbeat(gather::INSTANCE).await?;
     let report = gather::evaluate(store.as_ref(), &cfg, env.mode, now, &kill).await?;
     let running = InstanceLock::acquire(&env.data_dir).is_err();
+    let risk_book = if cfg.account.rules.is_enabled() {
+        store.latest_risk_book().await?
+    } else {
+        None
+    };
     let account = state.as_ref().map(|s| {
         let snap = s.portfolio.snapshot();
         json!({
@@ -229,6 +234,7 @@ pub async fn status(env: &OperatorEnv, as_json: bool) -> Result<String, RuntimeE
         "account": account,
         "kill_switch": {"file": kill.file, "environment": kill.env},
         "heartbeat": heartbeat.map(|h| json!({"at": h.at, "detail": h.detail})),
+        "risk_book": risk_book,
         "readiness": report,
     });
     if as_json {
@@ -259,6 +265,9 @@ pub async fn status(env: &OperatorEnv, as_json: bool) -> Result<String, RuntimeE
                 out.push_str(&format!("  {key:<28}{}\n", plain(&a[key])));
             }
         }
+    }
+    if let Some(book) = &risk_book {
+        out.push_str(&crate::report::render_risk_book(book));
     }
     out.push_str(&report.to_string());
     Ok(out)

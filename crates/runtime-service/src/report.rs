@@ -87,3 +87,63 @@ pub fn render(report: &SessionReport) -> String {
     let _ = writeln!(out, "  {:<26}{}", "alerts", s.alerts);
     out
 }
+
+/// The account rules' risk book as aligned text (`runtime status`, `health-check`).
+pub fn render_risk_book(book: &domain::account::RiskBook) -> String {
+    let mut out = String::new();
+    let money = |m: domain::Money| m.value().round_dp(2).to_string();
+    let pct = |d: rust_decimal::Decimal| format!("{}%", d.round_dp(1));
+    let _ = writeln!(
+        out,
+        "account rules: {} ({} {}, {:?} as of {})",
+        book.phase,
+        money(book.initial_capital),
+        book.currency,
+        book.status,
+        book.at.format("%Y-%m-%d %H:%M UTC")
+    );
+    let rows = [
+        ("equity", money(book.equity)),
+        ("balance", money(book.balance)),
+        (
+            "daily floor (guard)",
+            format!(
+                "{} ({})",
+                money(book.daily_floor),
+                money(book.daily_guard_floor)
+            ),
+        ),
+        (
+            "max-loss floor (guard)",
+            format!(
+                "{} ({})",
+                money(book.max_loss_floor),
+                money(book.max_loss_guard_floor)
+            ),
+        ),
+        ("daily utilisation", pct(book.daily_utilisation_pct)),
+        ("total utilisation", pct(book.total_utilisation_pct)),
+        (
+            "trading days",
+            format!("{} of {}", book.trading_days, book.min_trading_days),
+        ),
+        (
+            "target progress",
+            book.target_progress_pct
+                .map_or_else(|| "no target".into(), pct),
+        ),
+        (
+            "best-day ratio",
+            book.best_day_ratio
+                .map_or_else(|| "n/a".into(), |r| r.round_dp(3).to_string()),
+        ),
+        (
+            "breach",
+            book.breach.map_or_else(|| "none".into(), |b| b.to_string()),
+        ),
+    ];
+    for (key, value) in rows {
+        let _ = writeln!(out, "  {key:<28}{value}");
+    }
+    out
+}

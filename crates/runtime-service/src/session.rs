@@ -125,7 +125,14 @@ pub async fn build_engine(
     settings.preservation = cfg.capital_preservation.clone();
     settings.turnover = cfg.turnover.clone();
     settings.persist_state = true;
+    settings.flatten_on_account_breach = cfg.account.flatten_on_breach;
+    let start = clock.now();
     let mut engine: RuntimeEngine = Engine::new(settings, strategies, venue, store.clone(), clock)?;
+    if let Some(account) = ftmo::SharedFtmoAccount::from_settings(cfg, start)
+        .map_err(|e| RuntimeError::BadInput(format!("[account]: {e}")))?
+    {
+        engine = engine.with_account_rules(Arc::new(account))?;
+    }
     engine
         .load_filters()
         .await
@@ -133,7 +140,7 @@ pub async fn build_engine(
     let mut resume_after = None;
     if let Some(state) = gather::stored_state(store.as_ref()).await? {
         resume_after = state.last_event_at;
-        engine.restore(state);
+        engine.restore(state)?;
     }
     Ok((engine, resume_after))
 }

@@ -64,6 +64,8 @@ pub struct StatusSnapshot {
     pub working_orders: usize,
     /// Turnover block rate over its window, 0..1 (absent without evaluations).
     pub turnover_block_rate: Option<Decimal>,
+    /// The account rules' limits and progress (absent without account rules).
+    pub risk_book: Option<domain::account::RiskBook>,
     /// Session counters.
     pub session: SessionSummary,
 }
@@ -126,6 +128,7 @@ impl StatusSnapshot {
             turnover_block_rate: engine_time
                 .and_then(|t| engine.governor().block_rate(t))
                 .map(|r| r.fraction().round_dp(4)),
+            risk_book: engine.risk_book(),
             session: engine.summary(),
         }
     }

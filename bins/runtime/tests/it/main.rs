@@ -4,6 +4,7 @@
 mod support;
 
 mod crash;
+mod ftmo;
 mod lifecycle;
 mod operator;
 mod session;

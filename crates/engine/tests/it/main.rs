@@ -4,6 +4,7 @@
 
 mod support;
 
+mod account;
 mod backtest;
 mod guardrails;
 mod operator;

@@ -92,6 +92,7 @@ fn healthy_inputs(mode: TradingMode) -> ReadinessInputs {
         now,
         mode,
         kill_switch_active: Some(false),
+        account_rules: None,
         preservation_level: Some(PreservationLevel::Normal),
         shadow_health: Some(ShadowHealth::Healthy),
         symbol_allowlist_len: Some(2),

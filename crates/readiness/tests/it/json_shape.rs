@@ -45,6 +45,7 @@ fn report_serialises_to_the_endpoint_json() {
             "Make sure the runtime records alerts in the store, then check readiness again."
         ],
         "components": {
+            "account_rules": {"status": "ok", "detail": "no account rules configured"},
             "capital_preservation": {"status": "ok", "detail": "level NORMAL"},
             "critical_alerts": {"status": "unknown", "detail": "CRITICAL alerts: not met: no data (alert history not available)"},
             "daily_health_report": {"status": "ok", "detail": "latest 2026-03-01T06:00:00Z (6 h ago)"},
@@ -97,7 +98,7 @@ fn top_level_keys_are_exactly_the_documented_ones() {
         json["live_rollout_next_actions"],
         json!(["System ready for live rollout"])
     );
-    assert_eq!(json["components"].as_object().unwrap().len(), 11);
+    assert_eq!(json["components"].as_object().unwrap().len(), 12);
 }
 
 #[test]

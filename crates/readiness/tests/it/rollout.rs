@@ -1,10 +1,15 @@
 //! An operator's path from a fresh database to a live GO, and the live start-up guard.
 
 use chrono::Duration;
-use domain::{PreservationLevel, Readiness, TradingMode};
-use readiness::{
-    ComponentState, ReadinessConfig, ReadinessInputs, ReadinessReason, evaluate, exit_code,
+use chrono::TimeZone;
+use domain::{
+    AccountBreach, AccountRule, BreachLine, Money, PreservationLevel, Readiness, TradingMode,
 };
+use readiness::{
+    AccountRulesInput, ComponentState, ReadinessConfig, ReadinessInputs, ReadinessReason, evaluate,
+    exit_code,
+};
+use rust_decimal_macros::dec;
 
 use crate::support::{now, paper_trading_for};
 
@@ -25,7 +30,8 @@ fn a_fresh_database_is_no_go_and_says_what_is_missing() {
     assert_eq!(report.live_rollout_readiness(), Readiness::NoGo);
     assert_eq!(report.overall(), Readiness::NoGo);
     assert_eq!(report.exit_code(), 2);
-    // Ten criteria apply outside live mode; each one says "no data".
+    // Ten criteria are judged on figures outside live mode; each one says "no data".
+    // (The symbol allowlist is not judged, and no account rules are configured.)
     assert_eq!(report.reasons().len(), 10);
     assert!(
         report
@@ -37,6 +43,60 @@ fn a_fresh_database_is_no_go_and_says_what_is_missing() {
         report.components()["symbol_allowlist"].status,
         ComponentState::Ok
     );
+    assert_eq!(
+        report.components()["account_rules"].detail,
+        "no account rules configured"
+    );
+}
+
+#[test]
+fn an_ftmo_breach_blocks_a_paper_run_and_live_start_up() {
+    let mut inputs = paper_trading_for(20, TradingMode::Paper);
+    inputs.account_rules = Some(AccountRulesInput {
+        rules: "ftmo-2step-challenge".into(),
+        breach: None,
+        daily_utilisation_pct: Some(dec!(86.4)),
+        total_utilisation_pct: Some(dec!(43.2)),
+    });
+    let near = evaluate(&inputs, &ReadinessConfig::default());
+    assert!(
+        near.is_go(),
+        "close to the limit is a warning, not a reason"
+    );
+    assert_eq!(
+        near.components()["account_rules"].status,
+        ComponentState::Warning
+    );
+
+    let at = chrono::Utc
+        .with_ymd_and_hms(2026, 3, 1, 10, 30, 0)
+        .single()
+        .expect("a valid UTC time");
+    if let Some(rules) = inputs.account_rules.as_mut() {
+        rules.breach = Some(AccountBreach {
+            rule: AccountRule::DailyLoss,
+            line: BreachLine::Buffered,
+            at,
+            equity: Money::new(dec!(95400)),
+            balance: Money::new(dec!(99800)),
+            firm_floor: Money::new(dec!(95000)),
+            guard_floor: Money::new(dec!(95500)),
+        });
+    }
+    let report = evaluate(&inputs, &ReadinessConfig::default());
+    assert_eq!(
+        report.overall(),
+        Readiness::NoGo,
+        "counts in paper mode too"
+    );
+    assert_eq!(report.live_rollout_readiness(), Readiness::NoGo);
+    assert_eq!(report.exit_code(), 2);
+    assert_eq!(codes(&inputs), ["account_rule_breached"]);
+    assert_eq!(
+        report.reasons()[0].message(),
+        "ftmo-2step-challenge: daily_loss buffered line breached at 2026-03-01T10:30:00Z (equity 95,400.00 below 95,500.00)"
+    );
+    assert!(report.next_actions()[0].contains("`runtime audit export`"));
 }
 
 #[test]
