@@ -225,15 +225,56 @@ async fn project(
             .execute(&mut **tx)
             .await?;
         }
+        AuditEvent::AccountRuleBreached { rules, breach } => {
+            sqlx::query(
+                "INSERT INTO account_breaches (audit_seq, at, rules, rule, line, equity, floor, detail) \
+                 VALUES ($1, $2, $3, $4, $5, $6::numeric, $7::numeric, $8)",
+            )
+            .bind(seq)
+            .bind(breach.at)
+            .bind(rules.replace('\0', "\u{fffd}"))
+            .bind(breach.rule.as_str())
+            .bind(breach.line.as_str())
+            .bind(breach.equity.to_string())
+            .bind(breach.floor().to_string())
+            .bind(json_text(breach)?)
+            .execute(&mut **tx)
+            .await?;
+        }
+        AuditEvent::RiskBookSnapshot { book } => {
+            sqlx::query(
+                "INSERT INTO risk_book_snapshots (audit_seq, at, phase, equity, balance, daily_floor, \
+                 max_loss_floor, daily_utilisation_pct, total_utilisation_pct, trading_days, status, book) \
+                 VALUES ($1, $2, $3, $4::numeric, $5::numeric, $6::numeric, $7::numeric, $8::numeric, \
+                 $9::numeric, $10, $11, $12)",
+            )
+            .bind(seq)
+            .bind(book.at)
+            .bind(book.phase.replace('\0', "\u{fffd}"))
+            .bind(book.equity.to_string())
+            .bind(book.balance.to_string())
+            .bind(book.daily_floor.to_string())
+            .bind(book.max_loss_floor.to_string())
+            .bind(book.daily_utilisation_pct.to_string())
+            .bind(book.total_utilisation_pct.to_string())
+            .bind(i64::from(book.trading_days))
+            .bind(name(&book.status))
+            .bind(json_text(book)?)
+            .execute(&mut **tx)
+            .await?;
+        }
         // Orders are stored by `put_order` (write-ahead); failures and simulated losses
         // live in the audit trail only (`events_between` finds them by batch time).
         AuditEvent::OrderSubmitted { .. }
         | AuditEvent::OrderFailed { .. }
-        | AuditEvent::LossSimulated { .. }
-        | AuditEvent::AccountRuleBreached { .. }
-        | AuditEvent::RiskBookSnapshot { .. } => {}
+        | AuditEvent::LossSimulated { .. } => {}
     }
     Ok(())
+}
+
+/// A projected value as JSON text (serde escapes NUL as `\u0000`, which TEXT holds).
+fn json_text<T: serde::Serialize>(value: &T) -> Result<String, sqlx::Error> {
+    serde_json::to_string(value).map_err(|e| sqlx::Error::Encode(Box::new(e)))
 }
 
 /// The columns of one decision row.

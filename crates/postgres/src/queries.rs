@@ -1,7 +1,7 @@
-//! Orders, state, heartbeats, and the projections the port reads (signals, alerts).
+//! Orders, state, heartbeats, and the projections the port reads (signals, alerts, risk books).
 
 use domain::ports::{Heartbeat, StoreError};
-use domain::{Alert, AuditEvent, ClientOrderId, Order, Signal, Timestamp};
+use domain::{Alert, AuditEvent, ClientOrderId, Order, RiskBook, Signal, Timestamp};
 use sqlx::{PgPool, Row};
 
 use crate::codec::{db_error, json, name, to_json};
@@ -192,4 +192,35 @@ pub(crate) async fn recent_alerts(
         .collect();
     alerts.sort_by_key(|a| a.at); // stable: append order within one instant
     Ok(alerts)
+}
+
+/// The book of the snapshot with the latest `at`, the later appended among equal times.
+///
+/// TIMESTAMPTZ keeps microseconds (cut, so order-preserving): every row of the latest
+/// microsecond is read (index `risk_book_snapshots (at, audit_seq)`; one row but for ties)
+/// and the exact comparison is made on the books' own times.
+pub(crate) async fn latest_risk_book(pool: &PgPool) -> Result<Option<RiskBook>, StoreError> {
+    let err = || db_error("read latest risk book");
+    let rows = sqlx::query(
+        "SELECT audit_seq, book FROM risk_book_snapshots \
+         WHERE at = (SELECT max(at) FROM risk_book_snapshots) ORDER BY audit_seq",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(err())?;
+    let mut latest: Option<RiskBook> = None;
+    for row in rows {
+        let audit_seq: i64 = row.try_get("audit_seq").map_err(err())?;
+        let book: String = row.try_get("book").map_err(err())?;
+        let book: RiskBook = serde_json::from_str(&book).map_err(|e| {
+            StoreError::Corrupt(format!(
+                "risk book snapshot of audit record {audit_seq} does not parse: {e}"
+            ))
+        })?;
+        // In seq order: a later record with an equal time replaces an earlier one.
+        if latest.as_ref().is_none_or(|l| book.at >= l.at) {
+            latest = Some(book);
+        }
+    }
+    Ok(latest)
 }

@@ -5,7 +5,7 @@ use domain::ports::{
     AuditRecord, AuditVerification, DailyReport, EventBatch, Heartbeat, OperatorCommand,
     OperatorRequest, Store, StoreError,
 };
-use domain::{Actor, Alert, ClientOrderId, Order, Signal, Timestamp};
+use domain::{Actor, Alert, ClientOrderId, Order, RiskBook, Signal, Timestamp};
 use sqlx::postgres::{PgConnectOptions, PgPool};
 use sqlx::{Connection, Executor};
 
@@ -170,5 +170,9 @@ impl Store for PostgresStore {
 
     async fn recent_alerts(&self, since: Timestamp) -> Result<Vec<Alert>, StoreError> {
         queries::recent_alerts(&self.pool, since).await
+    }
+
+    async fn latest_risk_book(&self) -> Result<Option<RiskBook>, StoreError> {
+        queries::latest_risk_book(&self.pool).await
     }
 }

@@ -110,7 +110,13 @@ pub(crate) async fn append(store: &SqliteStore, batch: &EventBatch) -> Result<bo
                 return Err(e);
             }
         };
-        let script = write_script(batch, &records, state_arg(&state), !locked);
+        let script = match write_script(batch, &records, state_arg(&state), !locked) {
+            Ok(script) => script,
+            Err(e) => {
+                writer.recover().await;
+                return Err(e);
+            }
+        };
         writer.in_doubt = true;
         match script.run(&mut writer.conn).await {
             Ok(()) => {
@@ -179,7 +185,12 @@ fn failure(e: &sqlx::Error) -> Failure {
 /// The whole append as one script: `BEGIN IMMEDIATE` (unless already begun), the batch row,
 /// each record and its projection, `COMMIT`. The head row follows by trigger
 /// (migrations/sqlite), which also refuses a record that does not link to it.
-fn write_script(batch: &EventBatch, records: &[AuditRecord], state: Arg, begin: bool) -> Script {
+fn write_script(
+    batch: &EventBatch,
+    records: &[AuditRecord],
+    state: Arg,
+    begin: bool,
+) -> Result<Script, StoreError> {
     let at = ts(&batch.at);
     let mut script = Script::default();
     if begin {
@@ -209,10 +220,10 @@ fn write_script(batch: &EventBatch, records: &[AuditRecord], state: Arg, begin: 
                 record.hash.as_str().into(),
             ],
         );
-        project(&mut script, seq_param(record.seq), event);
+        project(&mut script, seq_param(record.seq), event)?;
     }
     script.push("COMMIT", []);
-    script
+    Ok(script)
 }
 
 /// A unique violation on `fills` is a fill counted twice: a conflict, named.
@@ -241,7 +252,7 @@ fn write_error(doing: &str, batch: &EventBatch, e: sqlx::Error) -> StoreError {
 }
 
 /// Adds the queryable columns of one audit event to its projection table.
-fn project(script: &mut Script, seq: i64, event: &AuditEvent) {
+fn project(script: &mut Script, seq: i64, event: &AuditEvent) -> Result<(), StoreError> {
     match event {
         AuditEvent::SignalGenerated { signal } => script.push(
             "INSERT INTO signals (audit_seq, symbol, side, strategy, tier, confidence, ts) \
@@ -359,14 +370,46 @@ fn project(script: &mut Script, seq: i64, event: &AuditEvent) {
                 ts(finished_at).into(),
             ],
         ),
+        AuditEvent::AccountRuleBreached { rules, breach } => script.push(
+            "INSERT INTO account_breaches (audit_seq, at, rules, rule, line, equity, floor, detail) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                seq.into(),
+                ts(&breach.at).into(),
+                rules.as_str().into(),
+                breach.rule.as_str().into(),
+                breach.line.as_str().into(),
+                breach.equity.to_string().into(),
+                breach.floor().to_string().into(),
+                to_json(breach, "account breach")?.into(),
+            ],
+        ),
+        AuditEvent::RiskBookSnapshot { book } => script.push(
+            "INSERT INTO risk_book_snapshots (audit_seq, at, phase, equity, balance, daily_floor, \
+             max_loss_floor, daily_utilisation_pct, total_utilisation_pct, trading_days, status, book) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                seq.into(),
+                ts(&book.at).into(),
+                book.phase.as_str().into(),
+                book.equity.to_string().into(),
+                book.balance.to_string().into(),
+                book.daily_floor.to_string().into(),
+                book.max_loss_floor.to_string().into(),
+                book.daily_utilisation_pct.to_string().into(),
+                book.total_utilisation_pct.to_string().into(),
+                i64::from(book.trading_days).into(),
+                name(&book.status).into(),
+                to_json(book, "risk book")?.into(),
+            ],
+        ),
         // Orders are stored by `put_order` (write-ahead); failures and simulated losses
         // live in the audit trail only (`events_between` finds them by batch time).
         AuditEvent::OrderSubmitted { .. }
         | AuditEvent::OrderFailed { .. }
-        | AuditEvent::LossSimulated { .. }
-        | AuditEvent::AccountRuleBreached { .. }
-        | AuditEvent::RiskBookSnapshot { .. } => {}
+        | AuditEvent::LossSimulated { .. } => {}
     }
+    Ok(())
 }
 
 /// A decision row (verdict, symbol, side, strategy, client order id, at) and its reason codes.

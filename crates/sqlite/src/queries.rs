@@ -1,7 +1,7 @@
-//! Orders, state, heartbeats, and the projections the port reads (signals, alerts).
+//! Orders, state, heartbeats, and the projections the port reads (signals, alerts, risk books).
 
 use domain::ports::{Heartbeat, StoreError};
-use domain::{Alert, AuditEvent, ClientOrderId, Order, Signal, Timestamp};
+use domain::{Alert, AuditEvent, ClientOrderId, Order, RiskBook, Signal, Timestamp};
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
 use crate::codec::{db_error, json, name, parse_ts, to_json, ts};
@@ -197,4 +197,25 @@ pub(crate) async fn recent_alerts(
             _ => None,
         })
         .collect())
+}
+
+/// The book of the snapshot with the latest `at`, the later appended among equal times
+/// (index `risk_book_snapshots (at, audit_seq)`; `at` is nanosecond text, so text order is
+/// time order).
+pub(crate) async fn latest_risk_book(pool: &SqlitePool) -> Result<Option<RiskBook>, StoreError> {
+    let err = || db_error("read latest risk book");
+    let row = sqlx::query(
+        "SELECT audit_seq, book FROM risk_book_snapshots ORDER BY at DESC, audit_seq DESC LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await
+    .map_err(err())?;
+    let Some(row) = row else { return Ok(None) };
+    let audit_seq: i64 = row.try_get("audit_seq").map_err(err())?;
+    let book: String = row.try_get("book").map_err(err())?;
+    serde_json::from_str(&book).map(Some).map_err(|e| {
+        StoreError::Corrupt(format!(
+            "risk book snapshot of audit record {audit_seq} does not parse: {e}"
+        ))
+    })
 }

@@ -7,7 +7,7 @@ use domain::ports::{
     AuditRecord, AuditVerification, ChainHead, DailyReport, EventBatch, Heartbeat, OperatorCommand,
     OperatorRequest, Store, StoreError,
 };
-use domain::{Actor, Alert, ClientOrderId, Order, Signal, Timestamp};
+use domain::{Actor, Alert, ClientOrderId, Order, RiskBook, Signal, Timestamp};
 use sqlx::{Connection, SqliteConnection, SqlitePool};
 use tokio::sync::{Mutex, MutexGuard};
 
@@ -184,6 +184,10 @@ impl Store for SqliteStore {
 
     async fn recent_alerts(&self, since: Timestamp) -> Result<Vec<Alert>, StoreError> {
         queries::recent_alerts(&self.pool, since).await
+    }
+
+    async fn latest_risk_book(&self) -> Result<Option<RiskBook>, StoreError> {
+        queries::latest_risk_book(&self.pool).await
     }
 }
 

@@ -1030,3 +1030,189 @@ pub async fn loss_simulated_round_trips_through_the_audit_trail<H: Harness>(h: &
     assert_eq!(v.checked, 2);
     h.dispose(store).await;
 }
+
+/// A batch `event_id` at `t0 + secs` holding one `RiskBookSnapshot` of each book, in order.
+fn books_batch(event_id: &str, secs: i64, books: &[domain::RiskBook]) -> EventBatch {
+    batch(
+        event_id,
+        secs,
+        books
+            .iter()
+            .cloned()
+            .map(fixtures::risk_book_event)
+            .collect(),
+        json!(null),
+    )
+}
+
+/// `latest_risk_book` is `None` without any `RiskBookSnapshot`, whatever else is stored
+/// (a breach is not a snapshot).
+pub async fn latest_risk_book_is_none_without_a_snapshot<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    assert_eq!(store.latest_risk_book().await, Ok(None));
+    append_n(&store, "rb", 3).await;
+    append_ok(
+        &store,
+        &batch(
+            "breach",
+            600,
+            vec![fixtures::account_breach_event(600)],
+            json!({"n": 4}),
+        ),
+    )
+    .await;
+    assert_eq!(store.latest_risk_book().await, Ok(None));
+    h.dispose(store).await;
+}
+
+/// `latest_risk_book` returns the snapshot with the latest `book.at`, not the last appended,
+/// and not by batch time; down to the nanosecond.
+pub async fn latest_risk_book_is_the_snapshot_with_the_latest_time<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    let latest = fixtures::risk_book(300, 10_010_000);
+    append_ok(
+        &store,
+        &books_batch("b1", 100, std::slice::from_ref(&latest)),
+    )
+    .await;
+    assert_eq!(store.latest_risk_book().await, Ok(Some(latest.clone())));
+    // Appended later, in a later batch, but an earlier book time: not the latest.
+    append_ok(
+        &store,
+        &books_batch("b2", 900, &[fixtures::risk_book(200, 10_020_000)]),
+    )
+    .await;
+    assert_eq!(store.latest_risk_book().await, Ok(Some(latest)));
+    // One nanosecond apart (one microsecond on PostgreSQL's clock), the later appended first.
+    let nanos = |secs, n| at(secs) + chrono::Duration::nanoseconds(n);
+    let newest = domain::RiskBook {
+        at: nanos(400, 2),
+        ..fixtures::risk_book(0, 10_030_000)
+    };
+    let just_before = domain::RiskBook {
+        at: nanos(400, 1),
+        ..fixtures::risk_book(0, 10_040_000)
+    };
+    append_ok(
+        &store,
+        &books_batch("b3", 950, std::slice::from_ref(&newest)),
+    )
+    .await;
+    append_ok(
+        &store,
+        &books_batch("b4", 1_000, std::slice::from_ref(&just_before)),
+    )
+    .await;
+    assert_eq!(store.latest_risk_book().await, Ok(Some(newest)));
+    h.dispose(store).await;
+}
+
+/// Among snapshots with equal `book.at`, `latest_risk_book` returns the later appended, across
+/// batches and within one.
+pub async fn latest_risk_book_among_equal_times_is_the_later_appended<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    let first = fixtures::risk_book(300, 10_010_000);
+    let second = fixtures::risk_book(300, 10_020_000);
+    append_ok(
+        &store,
+        &books_batch("b1", 300, std::slice::from_ref(&first)),
+    )
+    .await;
+    append_ok(
+        &store,
+        &books_batch("b2", 300, std::slice::from_ref(&second)),
+    )
+    .await;
+    assert_eq!(store.latest_risk_book().await, Ok(Some(second)));
+    let third = fixtures::risk_book(300, 10_030_000);
+    let fourth = fixtures::breached_risk_book(300);
+    append_ok(&store, &books_batch("b3", 300, &[third, fourth.clone()])).await;
+    assert_eq!(store.latest_risk_book().await, Ok(Some(fourth)));
+    h.dispose(store).await;
+}
+
+/// A stored risk book comes back exactly: every field, decimals with their scale, the
+/// optional values and the breach (also after reopening).
+pub async fn risk_book_round_trips_exactly<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    let book = domain::RiskBook {
+        at: at(600) + chrono::Duration::nanoseconds(123_456_789),
+        ..fixtures::breached_risk_book(600)
+    };
+    append_ok(
+        &store,
+        &batch(
+            "book",
+            600,
+            vec![
+                fixtures::account_breach_event(600),
+                fixtures::risk_book_event(book.clone()),
+            ],
+            json!({"n": 1}),
+        ),
+    )
+    .await;
+    let exactly = |got: Option<domain::RiskBook>| {
+        let got = got.expect("a risk book is stored");
+        assert_eq!(got, book);
+        assert_eq!(
+            serde_json::to_string(&got).expect("serialises"),
+            serde_json::to_string(&book).expect("serialises"),
+            "same decimals, same scales, same time"
+        );
+    };
+    exactly(store.latest_risk_book().await.expect("latest_risk_book"));
+    let Some(store) = h.reopen(store).await else {
+        skip(
+            "risk_book_round_trips_exactly (after reopen)",
+            "this store keeps nothing across instances",
+        );
+        return;
+    };
+    exactly(store.latest_risk_book().await.expect("latest_risk_book"));
+    h.dispose(store).await;
+}
+
+/// A batch with `AccountRuleBreached` is stored, read back as the same event, exported, and
+/// verifies.
+pub async fn account_rule_breached_round_trips_through_the_audit_trail<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    let breached = fixtures::account_breach_event(60);
+    let b = batch(
+        "BTC-USD:candle:60",
+        60,
+        vec![
+            signal_event("BTC-USD", 60),
+            breached.clone(),
+            alert_event("daily loss guard line breached", 60),
+        ],
+        json!({"n": 1}),
+    );
+    append_ok(&store, &b).await;
+    let records = all_records(&store).await;
+    assert_eq!(records.len(), 3);
+    let record = &records[1];
+    assert_eq!(record.seq, 2);
+    assert_eq!(record.event().expect("parses"), breached);
+    assert_eq!(
+        record.event_json,
+        breached.canonical_json().expect("serialises")
+    );
+    assert_eq!(
+        record.hash,
+        link_hash(sha256, &records[0].hash, record.event_json.as_bytes())
+    );
+    let line: serde_json::Value =
+        serde_json::from_str(&record.to_json_line()).expect("an export line is JSON");
+    assert_eq!(line["seq"], 2);
+    assert_eq!(line["event"]["type"], "account_rule_breached");
+    assert_eq!(line["event"]["rules"], fixtures::RULES);
+    assert_eq!(line["event"]["breach"]["rule"], "daily_loss");
+    assert_eq!(line["event"]["breach"]["line"], "buffered");
+    assert_eq!(line["event"]["breach"]["equity"], "95399.12");
+    assert_eq!(store.events_between(at(60), at(61)).await, Ok(records));
+    let v = store.verify_audit().await.expect("verify");
+    assert!(v.is_intact(), "{v:?}");
+    assert_eq!(v.checked, 3);
+    h.dispose(store).await;
+}

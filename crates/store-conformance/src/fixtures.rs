@@ -3,10 +3,11 @@
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use domain::ports::{DailyReport, EventBatch, OperatorCommand};
 use domain::{
-    Actor, Alert, AlertKind, AuditEvent, BlockReason, ClientOrderId, Confidence, Features, Fill,
-    IntentKind, JobOutcome, KillSwitchSource, KillSwitchTrigger, LevelChange, LevelChangeCause,
-    Money, Order, OrderIntent, OrderStatus, OrderType, PreservationLevel, Price, Qty, Ratio,
-    RejectReason, Severity, Side, Signal, StrategyId, Symbol, Tier, Timestamp,
+    AccountBreach, AccountRule, AccountStatus, Actor, Alert, AlertKind, AuditEvent, BlockReason,
+    BreachLine, ClientOrderId, Confidence, Features, Fill, IntentKind, JobOutcome,
+    KillSwitchSource, KillSwitchTrigger, LevelChange, LevelChangeCause, Money, ObjectiveStatus,
+    Objectives, Order, OrderIntent, OrderStatus, OrderType, PreservationLevel, Price, Qty, Ratio,
+    RejectReason, RiskBook, Severity, Side, Signal, StrategyId, Symbol, Tier, Timestamp,
 };
 use rust_decimal::Decimal;
 
@@ -121,6 +122,93 @@ pub fn loss_simulated_event(sym: &str, secs: i64) -> AuditEvent {
         actor: operator("ana"),
         at: at(secs),
     }
+}
+
+/// The rule set of the account fixtures.
+pub const RULES: &str = "ftmo-2step-challenge";
+
+/// A daily-loss breach of the buffered (guard) line at `t0 + secs`: equity 95 399.12 below
+/// the guard floor 95 500.00 (firm floor 95 000.00).
+pub fn account_breach(secs: i64) -> AccountBreach {
+    AccountBreach {
+        rule: AccountRule::DailyLoss,
+        line: BreachLine::Buffered,
+        at: at(secs),
+        equity: Money::new(dec(9_539_912, 2)),
+        balance: Money::new(dec(10_000_000, 2)),
+        firm_floor: Money::new(dec(9_500_000, 2)),
+        guard_floor: Money::new(dec(9_550_000, 2)),
+    }
+}
+
+/// `AccountRuleBreached` of [`account_breach`] under [`RULES`].
+pub fn account_breach_event(secs: i64) -> AuditEvent {
+    AuditEvent::AccountRuleBreached {
+        rules: RULES.to_string(),
+        breach: account_breach(secs),
+    }
+}
+
+/// An active challenge's risk book at `t0 + secs` with equity `equity_cents` / 100 and no
+/// breach. Decimals of several scales, trailing zeros kept (`4.1000`), one optional value
+/// set and one not.
+pub fn risk_book(secs: i64, equity_cents: i64) -> RiskBook {
+    RiskBook {
+        at: at(secs),
+        phase: RULES.to_string(),
+        currency: "USD".to_string(),
+        initial_capital: Money::new(dec(100_000, 0)),
+        equity: Money::new(dec(equity_cents, 2)),
+        balance: Money::new(dec(10_025_050, 2)),
+        daily_floor: Money::new(dec(9_525_050, 2)),
+        daily_guard_floor: Money::new(dec(9_575_050, 2)),
+        max_loss_floor: Money::new(dec(90_000, 0)),
+        max_loss_guard_floor: Money::new(dec(9_050_000, 2)),
+        daily_utilisation_pct: dec(1_234_567, 5),
+        total_utilisation_pct: dec(41_000, 4),
+        trading_days: 3,
+        min_trading_days: 4,
+        target_progress_pct: Some(dec(2_505, 3)),
+        best_day_ratio: None,
+        objectives: Objectives {
+            profit_target: ObjectiveStatus::InProgress,
+            min_trading_days: ObjectiveStatus::InProgress,
+            best_day: ObjectiveStatus::NotApplicable,
+            daily_loss: ObjectiveStatus::Met,
+            max_loss: ObjectiveStatus::Met,
+        },
+        status: AccountStatus::Active,
+        breach: None,
+    }
+}
+
+/// A halted challenge's risk book at `t0 + secs`: [`account_breach`] recorded, every
+/// optional value set, negative and high-scale decimals.
+pub fn breached_risk_book(secs: i64) -> RiskBook {
+    RiskBook {
+        equity: Money::new(dec(9_539_912, 2)),
+        balance: Money::new(dec(10_000_000, 2)),
+        daily_utilisation_pct: dec(1_092_017_600, 7),
+        total_utilisation_pct: dec(-12_500, 3),
+        trading_days: 5,
+        target_progress_pct: Some(dec(-125, 1)),
+        best_day_ratio: Some(dec(4_218_750_000_000_001, 16)),
+        objectives: Objectives {
+            profit_target: ObjectiveStatus::Failed,
+            min_trading_days: ObjectiveStatus::Met,
+            best_day: ObjectiveStatus::InProgress,
+            daily_loss: ObjectiveStatus::InProgress,
+            max_loss: ObjectiveStatus::Met,
+        },
+        status: AccountStatus::Halted,
+        breach: Some(account_breach(secs)),
+        ..risk_book(secs, 9_539_912)
+    }
+}
+
+/// `RiskBookSnapshot` of `book`.
+pub fn risk_book_event(book: RiskBook) -> AuditEvent {
+    AuditEvent::RiskBookSnapshot { book }
 }
 
 /// An operator named `name`.
@@ -251,6 +339,8 @@ pub fn every_kind(n: u64, secs: i64) -> Vec<AuditEvent> {
         },
         alert_event("level changed to caution", secs),
         loss_simulated_event("BTC-USD", secs),
+        account_breach_event(secs),
+        risk_book_event(breached_risk_book(secs)),
         AuditEvent::JobRan {
             job: "heartbeat".into(),
             scheduled_for: at(secs),

@@ -63,7 +63,12 @@ macro_rules! store_conformance_tests {
             put_daily_report_replaces_the_report_of_the_same_date,
             daily_reports_returns_the_latest_dates_newest_first,
             events_between_returns_batch_times_in_the_half_open_interval,
-            loss_simulated_round_trips_through_the_audit_trail
+            loss_simulated_round_trips_through_the_audit_trail,
+            latest_risk_book_is_none_without_a_snapshot,
+            latest_risk_book_is_the_snapshot_with_the_latest_time,
+            latest_risk_book_among_equal_times_is_the_later_appended,
+            risk_book_round_trips_exactly,
+            account_rule_breached_round_trips_through_the_audit_trail
         );
 
         #[test]

@@ -1,5 +1,6 @@
 //! Integration tests of the PostgreSQL store: the shared conformance suite, refusing
-//! schemas that are not ours, unreachable servers, and several instances on one database.
+//! schemas that are not ours, unreachable servers, several instances on one database, and
+//! the risk-book projections.
 //!
 //! The server comes from `DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/test`);
 //! each test works in a schema of its own, dropped at its end. When the server cannot be
@@ -9,4 +10,5 @@
 mod conformance;
 mod connect;
 mod instances;
+mod risk_book;
 mod support;

@@ -160,6 +160,8 @@ pub async fn tamper_with(store: &PostgresStore, tamper: Tamper) {
                 "capital_preservation_state",
                 "decision_reasons",
                 "decisions",
+                "account_breaches",
+                "risk_book_snapshots",
             ] {
                 sqlx::query(&format!("DELETE FROM {table} WHERE audit_seq = $1"))
                     .bind(i64::try_from(seq).expect("small seq"))

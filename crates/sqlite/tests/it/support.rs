@@ -89,6 +89,8 @@ pub async fn tamper_with(store: &SqliteStore, tamper: Tamper) {
                 "capital_preservation_state",
                 "decision_reasons",
                 "decisions",
+                "account_breaches",
+                "risk_book_snapshots",
             ] {
                 sqlx::query(&format!("DELETE FROM {table} WHERE audit_seq = ?"))
                     .bind(i64::try_from(seq).expect("small seq"))
