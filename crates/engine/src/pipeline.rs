@@ -1110,6 +1110,21 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
                 account::RISK_BOOK_JOB => self.book_due = true,
                 "daily_summary" => {
                     let snap = self.portfolio.snapshot();
+                    let account = self
+                        .account_rules
+                        .as_ref()
+                        .and_then(|r| r.risk_book(now))
+                        .map(|b| {
+                            format!(
+                                ", {} daily-loss utilisation {}%, max-loss utilisation {}%, trading days {}{}",
+                                b.phase,
+                                b.daily_utilisation_pct.round_dp(1),
+                                b.total_utilisation_pct.round_dp(1),
+                                b.trading_days,
+                                if b.breach.is_some() { ", BREACHED" } else { "" }
+                            )
+                        })
+                        .unwrap_or_default();
                     let message = format!(
                         "daily summary: equity {}, daily P&L {}, drawdown {}, level {}, open positions {}, closed trades {}",
                         snap.equity.value().round_dp(2),
@@ -1118,7 +1133,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
                         self.preservation.level(),
                         snap.open_positions,
                         self.summary.closed_trades
-                    );
+                    ) + &account;
                     self.raise(Severity::Info, AlertKind::System, None, message, now);
                     self.events.push(AuditEvent::JobRan {
                         job: name.to_string(),

@@ -209,15 +209,22 @@ fn the_drill_books_a_loss_through_the_floor_and_blocks_entries() {
 fn the_risk_book_is_recorded_every_five_minutes_and_the_state_survives_a_restart() {
     let clock = Arc::new(SimClock::new(start()));
     let (mut engine, _) = account_engine(sma_cross(5, 20), clock.clone());
-    // Twelve hourly candles: one 5-minute snapshot per candle (coalesced), no fills.
-    for i in 0..12 {
+    // A day of hourly candles: one 5-minute snapshot per candle (coalesced), no fills.
+    for i in 0..24 {
         block_on(engine.on_event(candle(&clock, i, dec!(40000), dec!(40000)))).unwrap();
     }
-    let books = all_events(&engine)
-        .into_iter()
+    let events = all_events(&engine);
+    let books = events
+        .iter()
         .filter(|e| matches!(e, AuditEvent::RiskBookSnapshot { .. }))
         .count();
-    assert_eq!(books, 12);
+    assert_eq!(books, 24);
+    // The daily summary (23:00 UTC) carries the account's utilisation.
+    assert!(events.iter().any(|e| matches!(
+        e,
+        AuditEvent::AlertRaised { alert } if alert.message.starts_with("daily summary")
+            && alert.message.contains("ftmo-2step-challenge daily-loss utilisation 0")
+    )));
 
     // The account state rides in the engine state and restores into a fresh account.
     let state = engine.state();
