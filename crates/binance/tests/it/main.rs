@@ -1,0 +1,13 @@
+//! Integration tests of the Binance adapter against an in-process fake Binance that serves
+//! the recorded and documented samples in `../shared/fixtures/binance` (never copied here).
+
+#![allow(clippy::unwrap_used)] // test setup and fixtures: a failure should stop the test
+
+mod fake;
+mod filters;
+mod klines;
+mod limits;
+mod orders;
+mod signing;
+mod support;
+mod time_sync;
