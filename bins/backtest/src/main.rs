@@ -38,6 +38,14 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             let report = backtesting::run_bench(&args)?;
             println!("{}", backtesting::bench::to_json_line(&report)?);
         }
+        Some(Command::Fetch(args)) => {
+            let s = backtesting::fetch(&args, SystemClock.now())?;
+            let span = match (s.first, s.last) {
+                (Some(a), Some(b)) => format!(" ({a} .. {b})"),
+                _ => String::new(),
+            };
+            println!("wrote {} candles to {}{span}", s.candles, s.path.display());
+        }
         Some(Command::GenData(args)) => {
             for path in backtesting::gen_data(args.dir.as_deref())? {
                 let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);

@@ -38,6 +38,8 @@ pub enum Command {
     Bench(BenchArgs),
     /// Regenerate the bundled demo data (fixtures/BTC-USD_1m.csv.gz, ETH-USD_1m.csv.gz).
     GenData(GenDataArgs),
+    /// Download closed candles from an exchange into a CSV file (needs the internet).
+    Fetch(crate::fetch::FetchArgs),
 }
 
 /// Which price market orders fill at.

@@ -64,6 +64,9 @@ pub enum BacktestError {
         #[source]
         source: std::io::Error,
     },
+    /// Downloading candles from an exchange failed (network, rate limit, ban, bad answer).
+    #[error("fetch: {0}")]
+    Fetch(String),
     /// An artifact could not be encoded (JSON) or drawn (chart).
     #[error("{artifact}: {message}")]
     Artifact {
@@ -90,6 +93,7 @@ impl BacktestError {
             | Self::Metrics(_)
             | Self::Synthetic(_)
             | Self::Io { .. }
+            | Self::Fetch(_)
             | Self::Artifact { .. } => false,
         }
     }
