@@ -15,7 +15,7 @@
 //! - [`reasons`] — `RejectReason`, `BlockReason`, `PreservationLevel`, kill-switch sources
 //! - [`events`] — `AuditEvent`, `Alert`
 //! - [`clock`] — `Clock`, `SystemClock`, `SimClock`
-//! - [`ports`] — `MarketDataFeed`, `ExecutionVenue`, `Store`, `Notifier`, `AccountRules`, `Strategy`, `Advisor`
+//! - [`ports`] — `MarketDataFeed`, `ExecutionVenue`, `Store`, `Notifier`, `AlertOutbox`, `AccountRules`, `Strategy`, `Advisor`
 //! - [`config`] — `ConfigViolation` shared by the guardrails' config sections
 
 pub mod account;

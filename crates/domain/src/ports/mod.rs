@@ -8,6 +8,7 @@ mod advisor;
 mod execution;
 mod market_data;
 mod notifier;
+mod outbox;
 mod store;
 mod strategy;
 
@@ -16,6 +17,10 @@ pub use advisor::{Advisor, AdvisorContext, AdvisorOutcome, Recommendation, Recom
 pub use execution::{ExecutionVenue, SubmitOutcome, VenueError};
 pub use market_data::{FeedError, MarketDataFeed};
 pub use notifier::{Notifier, NotifyError};
+pub use outbox::{
+    AlertOutbox, DeliveryCounts, DeliveryStatus, IgnoreReason, IgnoredCommand, OutboxEntry,
+    OutboxMessage,
+};
 pub use store::{
     AuditRecord, AuditVerification, BrokenLink, ChainHead, ChainVerifier, DailyReport, EventBatch,
     GENESIS_HASH, Heartbeat, Link, LinkProblem, OperatorCommand, OperatorRequest, Sha256, Store,
