@@ -3,14 +3,14 @@
 use async_trait::async_trait;
 use domain::ports::{
     AuditRecord, AuditVerification, DailyReport, EventBatch, Heartbeat, OperatorCommand,
-    OperatorRequest, Store, StoreError,
+    OperatorRequest, OutboxEntry, Store, StoreError,
 };
 use domain::{Actor, Alert, ClientOrderId, Order, RiskBook, Signal, Timestamp};
 use sqlx::postgres::{PgConnectOptions, PgPool};
 use sqlx::{Connection, Executor};
 
 use crate::connect::{PostgresOptions, Shown, first_contact, open_pool};
-use crate::{append, audit, queries, requests};
+use crate::{append, audit, outbox, queries, requests};
 
 /// The shared system of record.
 #[derive(Debug)]
@@ -52,6 +52,12 @@ impl PostgresStore {
     /// The connection pool, for adapter-level tests and maintenance tools.
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// One outbox entry in any delivery state (`AlertOutbox::pending` returns only the
+    /// pending ones), for tests and status pages; `None` for an id never enqueued.
+    pub async fn outbox_entry(&self, id: u64) -> Result<Option<OutboxEntry>, StoreError> {
+        outbox::one(&self.pool, id).await
     }
 
     /// Closes every connection; the store is unusable afterwards.

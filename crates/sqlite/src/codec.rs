@@ -36,6 +36,15 @@ pub(crate) fn name<T: Serialize>(value: &T) -> String {
     }
 }
 
+/// Parses a unit enum value stored by its serde name (the inverse of [`name`]).
+pub(crate) fn from_name<T: serde::de::DeserializeOwned>(
+    text: &str,
+    column: &str,
+) -> Result<T, StoreError> {
+    serde_json::from_value(serde_json::Value::String(text.to_string()))
+        .map_err(|e| StoreError::Corrupt(format!("{column} {text:?} is not a known value: {e}")))
+}
+
 /// Converts a seq read from SQLite (INTEGER) to the port's `u64`.
 pub(crate) fn seq(value: i64) -> Result<u64, StoreError> {
     u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("negative audit seq {value}")))

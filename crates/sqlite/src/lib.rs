@@ -12,12 +12,14 @@
 //! - `audit` — reading the trail back and verifying the chain
 //! - `queries` — orders, state, signals, alerts, heartbeats
 //! - `requests` — the operator request queue and daily reports
+//! - `outbox` — the `AlertOutbox` port: alert outbox, command offsets, ignored commands
 //! - `codec` — timestamps and enum names as stored, SHA-256, error mapping
 
 mod append;
 mod audit;
 mod codec;
 pub mod open;
+mod outbox;
 mod queries;
 mod requests;
 mod store;

@@ -5,14 +5,14 @@ use std::path::{Path, PathBuf};
 use async_trait::async_trait;
 use domain::ports::{
     AuditRecord, AuditVerification, ChainHead, DailyReport, EventBatch, Heartbeat, OperatorCommand,
-    OperatorRequest, Store, StoreError,
+    OperatorRequest, OutboxEntry, Store, StoreError,
 };
 use domain::{Actor, Alert, ClientOrderId, Order, RiskBook, Signal, Timestamp};
 use sqlx::{Connection, SqliteConnection, SqlitePool};
 use tokio::sync::{Mutex, MutexGuard};
 
 use crate::open::{SqliteOptions, open_pool};
-use crate::{append, audit, queries, requests};
+use crate::{append, audit, outbox, queries, requests};
 
 /// The embedded system of record.
 #[derive(Debug)]
@@ -88,6 +88,12 @@ impl SqliteStore {
     /// The connection pool, for adapter-level tests and maintenance tools.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// One outbox entry in any delivery state (`AlertOutbox::pending` returns only the
+    /// pending ones), for tests and status pages; `None` for an id never enqueued.
+    pub async fn outbox_entry(&self, id: u64) -> Result<Option<OutboxEntry>, StoreError> {
+        outbox::one(&self.pool, id).await
     }
 }
 

@@ -18,13 +18,17 @@
 //! - [`fixtures`] — valid domain values to build batches from
 //! - [`contract`] — the tests, one async function per sentence
 //! - [`property`] — random batch sequences: the chain verifies, any flipped byte is caught
+//! - [`outbox`] — [`OutboxHarness`] and the tests of the `AlertOutbox` port, one per
+//!   sentence ([`outbox_conformance_tests!`])
 
 pub mod contract;
 pub mod fixtures;
 pub mod harness;
+pub mod outbox;
 pub mod property;
 
 pub use harness::{Harness, Tamper};
+pub use outbox::OutboxHarness;
 
 /// Expands to one test per contract sentence for the harness that `$make` (a future
 /// yielding `Option<impl Harness>`; `None` skips) produces.
@@ -93,6 +97,50 @@ macro_rules! __store_conformance_tests {
                     return;
                 };
                 $crate::contract::$name(&harness).await;
+            }
+        )*
+    };
+}
+
+/// Expands to one test per sentence of the `AlertOutbox` contract for the
+/// [`OutboxHarness`] that `$make` (a future yielding `Option<impl OutboxHarness>`; `None`
+/// skips) produces. Invoke it in a module of its own next to `store_conformance_tests!`.
+#[macro_export]
+macro_rules! outbox_conformance_tests {
+    ($make:expr) => {
+        $crate::__outbox_conformance_tests!($make;
+            enqueue_returns_increasing_ids_and_a_new_pending_entry,
+            concurrent_enqueues_get_distinct_ids,
+            pending_returns_at_most_limit_oldest_first,
+            pending_excludes_sent_and_permanently_failed_entries,
+            mark_sent_makes_the_entry_sent,
+            mark_sent_again_keeps_the_first_confirmation,
+            mark_sent_wins_over_failed,
+            mark_failed_records_the_attempt_and_keeps_the_entry_pending,
+            mark_failed_permanent_makes_the_entry_failed,
+            mark_failed_on_a_sent_entry_is_a_noop,
+            marking_an_unknown_id_is_a_conflict,
+            delivery_counts_counts_every_entry_once_by_status,
+            get_offset_is_none_before_the_first_put,
+            put_offset_never_moves_the_offset_back,
+            offsets_of_channels_are_independent,
+            ignored_commands_returns_the_latest_newest_first,
+            outbox_survives_a_restart_and_ids_keep_increasing
+        );
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __outbox_conformance_tests {
+    ($make:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let Some(harness) = $make.await else {
+                    return;
+                };
+                $crate::outbox::$name(&harness).await;
             }
         )*
     };

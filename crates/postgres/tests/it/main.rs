@@ -1,6 +1,6 @@
 //! Integration tests of the PostgreSQL store: the shared conformance suite, refusing
-//! schemas that are not ours, unreachable servers, several instances on one database, and
-//! the risk-book projections.
+//! schemas that are not ours, unreachable servers, several instances on one database,
+//! the risk-book projections, and the `AlertOutbox` port (its own conformance suite).
 //!
 //! The server comes from `DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/test`);
 //! each test works in a schema of its own, dropped at its end. When the server cannot be
@@ -10,5 +10,6 @@
 mod conformance;
 mod connect;
 mod instances;
+mod outbox;
 mod risk_book;
 mod support;

@@ -19,15 +19,13 @@ async fn versions(store: &PostgresStore) -> Vec<i64> {
 }
 
 #[tokio::test]
-async fn a_new_schema_is_at_version_3() {
+async fn a_new_schema_has_version_3() {
     let Some(h) = harness().await else { return };
     let store = PostgresStore::connect_with(&h.url, options(&unique_schema("v3")))
         .await
         .expect("opens");
-    assert_eq!(
-        versions(&store).await,
-        vec![20250101000001, 20250101000002, V3]
-    );
+    // The full list of versions is pinned in outbox.rs (the latest migration).
+    assert!(versions(&store).await.contains(&V3));
     store.drop_schema().await.expect("cleanup");
 }
 
@@ -155,8 +153,12 @@ async fn a_version_2_schema_is_upgraded_in_place() {
             .await
             .expect("append");
     }
-    // Back to what version 2 left: no tables of version 3, no record of it.
+    // Back to what version 2 left: no tables of versions 3 and 4, no record of them.
     for sql in [
+        "DROP TABLE outbox_entries",
+        "DROP TABLE command_offsets",
+        "DROP TABLE ignored_commands",
+        "DELETE FROM _sqlx_migrations WHERE version = 20250101000004",
         "DROP TABLE risk_book_snapshots",
         "DROP TABLE account_breaches",
         "DELETE FROM _sqlx_migrations WHERE version = 20250101000003",
@@ -172,7 +174,8 @@ async fn a_version_2_schema_is_upgraded_in_place() {
     let store = PostgresStore::connect_with(&h.url, options(&schema))
         .await
         .expect("a version-2 schema opens");
-    assert_eq!(versions(&store).await.last(), Some(&V3));
+    assert!(versions(&store).await.contains(&V3));
+    assert_eq!(versions(&store).await.last(), Some(&20250101000004));
     assert_eq!(store.latest_risk_book().await, Ok(None));
     let book = fixtures::risk_book(600, 10_000_000);
     store

@@ -5,8 +5,9 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use domain::ports::OutboxEntry;
 use postgres::{PostgresOptions, PostgresStore};
-use store_conformance::{Harness, Tamper};
+use store_conformance::{Harness, OutboxHarness, Tamper};
 
 /// The server used when `DATABASE_URL` is not set.
 pub const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
@@ -110,6 +111,26 @@ impl Harness for PgHarness {
 
     async fn dispose(&self, store: PostgresStore) {
         store.drop_schema().await.expect("drop schema");
+    }
+}
+
+impl OutboxHarness for PgHarness {
+    type Outbox = PostgresStore;
+
+    async fn fresh_outbox(&self) -> PostgresStore {
+        self.fresh().await
+    }
+
+    async fn reopen_outbox(&self, store: PostgresStore) -> Option<PostgresStore> {
+        self.reopen(store).await
+    }
+
+    async fn entry(&self, store: &PostgresStore, id: u64) -> Option<OutboxEntry> {
+        store.outbox_entry(id).await.expect("read outbox entry")
+    }
+
+    async fn dispose_outbox(&self, store: PostgresStore) {
+        self.dispose(store).await;
     }
 }
 

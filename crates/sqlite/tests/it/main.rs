@@ -1,9 +1,11 @@
 //! Integration tests of the SQLite store: the shared conformance suite, refusing files
-//! that are not ours, crash safety under `kill -9`, and the risk-book projections.
+//! that are not ours, crash safety under `kill -9`, the risk-book projections, and the
+//! `AlertOutbox` port (its own conformance suite).
 
 mod conformance;
 mod crash;
 mod open;
+mod outbox;
 mod risk_book;
 mod support;
 mod writers;

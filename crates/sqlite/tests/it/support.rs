@@ -2,8 +2,9 @@
 
 use std::sync::Mutex;
 
+use domain::ports::OutboxEntry;
 use sqlite::SqliteStore;
-use store_conformance::{Harness, Tamper};
+use store_conformance::{Harness, OutboxHarness, Tamper};
 use tempfile::TempDir;
 
 /// Each fresh store is a new file in its own temporary directory (removed with the harness).
@@ -104,5 +105,21 @@ pub async fn tamper_with(store: &SqliteStore, tamper: Tamper) {
                 .await
                 .expect("delete");
         }
+    }
+}
+
+impl OutboxHarness for SqliteHarness {
+    type Outbox = SqliteStore;
+
+    async fn fresh_outbox(&self) -> SqliteStore {
+        self.fresh().await
+    }
+
+    async fn reopen_outbox(&self, store: SqliteStore) -> Option<SqliteStore> {
+        self.reopen(store).await
+    }
+
+    async fn entry(&self, store: &SqliteStore, id: u64) -> Option<OutboxEntry> {
+        store.outbox_entry(id).await.expect("read outbox entry")
     }
 }
