@@ -13,8 +13,10 @@ mod env;
 mod error;
 mod load;
 mod settings;
+mod telegram;
 
 pub use account::{AccountConfig, AccountRulesKind};
 pub use error::ConfigError;
 pub use load::{EMBEDDED_DEFAULT, Loaded, load, load_from_process_env};
 pub use settings::{KillSwitchConfig, LoggingConfig, PortfolioConfig, RampartConfig, TiersConfig};
+pub use telegram::TelegramConfig;

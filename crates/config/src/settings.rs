@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use turnover_governor::TurnoverConfig;
 
 use crate::account::AccountConfig;
+use crate::telegram::TelegramConfig;
 
 /// Everything Rampart's guardrails are configured with.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -32,6 +33,8 @@ pub struct RampartConfig {
     pub logging: LoggingConfig,
     /// Account-level (prop-firm) rules; off by default.
     pub account: AccountConfig,
+    /// Telegram alerts and operator commands; off by default.
+    pub telegram: TelegramConfig,
 }
 
 impl RampartConfig {
@@ -46,6 +49,7 @@ impl RampartConfig {
         all.extend(self.readiness.validate());
         all.extend(self.logging.validate());
         all.extend(self.account.validate(&self.portfolio));
+        all.extend(self.telegram.validate());
         all.extend(self.validate_shared_costs());
         all
     }

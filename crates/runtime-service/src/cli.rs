@@ -128,6 +128,19 @@ pub enum Command {
         #[command(subcommand)]
         action: AuditAction,
     },
+    /// Telegram (`[telegram]` in the configuration, token in the environment or `.env`).
+    Telegram {
+        /// What to do.
+        #[command(subcommand)]
+        action: TelegramAction,
+    },
+}
+
+/// `telegram` actions.
+#[derive(Debug, Subcommand)]
+pub enum TelegramAction {
+    /// Send a test message to every alert chat and report Telegram's answer.
+    Test,
 }
 
 /// `report` kinds.
@@ -164,6 +177,13 @@ fn mode(m: Mode) -> TradingMode {
 
 /// Runs what the command line asks; the text to print on stdout.
 pub async fn run(cli: Cli, stop: Arc<AtomicBool>) -> Result<String, RuntimeError> {
+    // Secrets (bot token, API keys, database password) may sit in `.env` in the working
+    // directory; variables already set in the environment win. A missing file is fine.
+    if let Err(e) = dotenvy::dotenv()
+        && !e.not_found()
+    {
+        return Err(RuntimeError::BadInput(format!(".env: {e}")));
+    }
     let env = OperatorEnv {
         data_dir: cli.data_dir.clone(),
         database_url: cli.database_url.clone(),
@@ -214,6 +234,9 @@ pub async fn run(cli: Cli, stop: Arc<AtomicBool>) -> Result<String, RuntimeError
         Command::Audit {
             action: AuditAction::Export { out },
         } => operator::audit_export(&env, &out).await,
+        Command::Telegram {
+            action: TelegramAction::Test,
+        } => crate::telegram::send_test(&env.loaded()?.telegram).await,
     }
 }
 
@@ -248,10 +271,20 @@ async fn run_pipeline(cli: Cli, stop: Arc<AtomicBool>) -> Result<String, Runtime
     let _logs = logging::init(&loaded.config.logging, std::path::Path::new("."))?;
     let span = logging::session_span(&run_id, mode.as_str());
     let durability = session::session_durability(mode, opts.feed);
-    let store =
-        session::open_store_with(cli.database_url.as_deref(), &opts.data_dir, durability).await?;
+    let stores =
+        session::open_stores(cli.database_url.as_deref(), &opts.data_dir, durability).await?;
+    let store = stores.store.clone();
     let board = Arc::new(StatusBoard::new());
     let shutdown = Arc::new(tokio::sync::Notify::new());
+    let kill_file = session::kill_file(&loaded.config, &opts.data_dir);
+    let bot = start_telegram(&loaded.config, &stores, &board, mode, &kill_file, &run_id)?;
+    if bot.is_none() {
+        let _enter = span.enter();
+        tracing::info!("Telegram is not configured: running without operator alerts");
+        eprintln!(
+            "notice: Telegram is not configured ([telegram] enabled = false): running without operator alerts"
+        );
+    }
     let mut server = None;
     if let Some(addr) = http {
         let view = Arc::new(view::LiveView::new(
@@ -259,8 +292,11 @@ async fn run_pipeline(cli: Cli, stop: Arc<AtomicBool>) -> Result<String, Runtime
             store.clone(),
             loaded.config.clone(),
             mode,
-            session::kill_file(&loaded.config, &opts.data_dir),
+            kill_file.clone(),
         ));
+        if let Some(bot) = &bot {
+            view.set_telegram(bot.notifier.metrics());
+        }
         match start_http(addr, view, shutdown.clone()).await {
             Ok(handle) => server = Some(handle),
             Err(e) if mode == TradingMode::DryRun => {
@@ -271,12 +307,19 @@ async fn run_pipeline(cli: Cli, stop: Arc<AtomicBool>) -> Result<String, Runtime
             Err(e) => return Err(e),
         }
     }
-    let report = session::run_session(&opts, loaded, store.clone(), board, stop.clone())
-        .instrument(span)
-        .await;
+    let notifier = bot
+        .as_ref()
+        .map(|b| Arc::new(b.notifier.clone()) as Arc<dyn domain::ports::Notifier>);
+    let report =
+        session::run_session_with(&opts, loaded, store.clone(), board, stop.clone(), notifier)
+            .instrument(span)
+            .await;
     shutdown.notify_one();
     if let Some(handle) = server {
         let _ = handle.await;
+    }
+    if let Some(bot) = bot {
+        bot.stop().await;
     }
     store.close().await;
     let report = report?;
@@ -287,6 +330,87 @@ async fn run_pipeline(cli: Cli, stop: Arc<AtomicBool>) -> Result<String, Runtime
     out.push_str(&crate::render(&report));
     let _ = stop.load(Ordering::SeqCst);
     Ok(out)
+}
+
+/// The running bot: its notifier and the tasks that deliver, poll and say "alive".
+struct RunningBot {
+    notifier: telegram::TelegramNotifier,
+    stop: tokio::sync::watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl RunningBot {
+    /// Delivers what is still pending (at most 5 s), then stops the tasks.
+    async fn stop(self) {
+        let flush = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            self.notifier.deliver_pending(),
+        );
+        if let Ok(Err(e)) = flush.await {
+            tracing::warn!("telegram: final delivery round failed: {e}");
+        }
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), task).await;
+        }
+    }
+}
+
+/// Starts the bot when `[telegram]` enables it.
+fn start_telegram(
+    cfg: &config::RampartConfig,
+    stores: &session::Stores,
+    board: &Arc<StatusBoard>,
+    mode: TradingMode,
+    kill_file: &std::path::Path,
+    run_id: &str,
+) -> Result<Option<RunningBot>, RuntimeError> {
+    let commands = Arc::new(crate::telegram::RuntimeCommands::new(
+        board.clone(),
+        stores.store.clone(),
+        cfg.clone(),
+        mode,
+        kill_file.to_path_buf(),
+    ));
+    let Some(parts) = crate::telegram::build(
+        &cfg.telegram,
+        stores.outbox.clone(),
+        commands,
+        Arc::new(domain::SystemClock),
+    )?
+    else {
+        return Ok(None);
+    };
+    let (stop, rx) = tokio::sync::watch::channel(false);
+    let stopped = |rx: tokio::sync::watch::Receiver<bool>| async move {
+        let mut rx = rx;
+        let _ = rx.wait_for(|v| *v).await;
+    };
+    let mut tasks = Vec::new();
+    let delivery = parts.notifier.clone();
+    let until = stopped(rx.clone());
+    tasks.push(tokio::spawn(
+        async move { delivery.run_delivery(until).await },
+    ));
+    let poller = parts.poller;
+    let until = stopped(rx.clone());
+    tasks.push(tokio::spawn(async move {
+        if let Err(e) = poller.run(until).await {
+            tracing::error!("telegram commands stopped: {e}");
+            eprintln!("error: telegram commands stopped: {e}");
+        }
+    }));
+    tasks.push(tokio::spawn(crate::telegram::run_alive(
+        parts.notifier.clone(),
+        board.clone(),
+        run_id.to_string(),
+        stopped(rx),
+    )));
+    Ok(Some(RunningBot {
+        notifier: parts.notifier,
+        stop,
+        tasks,
+    }))
 }
 
 async fn start_http(

@@ -26,6 +26,7 @@ pub mod operator;
 pub mod report;
 pub mod session;
 pub mod status;
+pub mod telegram;
 pub mod view;
 
 pub use error::RuntimeError;

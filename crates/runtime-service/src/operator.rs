@@ -43,7 +43,7 @@ pub struct OperatorEnv {
 }
 
 impl OperatorEnv {
-    fn loaded(&self) -> Result<config::RampartConfig, RuntimeError> {
+    pub(crate) fn loaded(&self) -> Result<config::RampartConfig, RuntimeError> {
         Ok(config::load_from_process_env(self.config.as_deref(), self.mode)?.config)
     }
 

@@ -207,6 +207,19 @@ pub async fn run_session(
     board: Arc<StatusBoard>,
     stop: Arc<AtomicBool>,
 ) -> Result<SessionReport, RuntimeError> {
+    run_session_with(opts, loaded, store, board, stop, None).await
+}
+
+/// [`run_session`] whose engine also hands every alert to `notifier` (e.g. Telegram),
+/// after the alert is in the audit trail.
+pub async fn run_session_with(
+    opts: &SessionOptions,
+    loaded: config::Loaded,
+    store: Arc<dyn Store>,
+    board: Arc<StatusBoard>,
+    stop: Arc<AtomicBool>,
+    notifier: Option<Arc<dyn domain::ports::Notifier>>,
+) -> Result<SessionReport, RuntimeError> {
     check_options(opts)?;
     let cfg = loaded.config;
     let files = replay_files(opts.data.as_deref().unwrap_or(Path::new(BUNDLED_DATA_DIR)))?;
@@ -220,7 +233,7 @@ pub async fn run_session(
         .clone()
         .unwrap_or_else(|| new_run_id(opts.mode, &wall));
     let sim = Arc::new(SimClock::new(Timestamp::MIN_UTC));
-    let (mut engine, resume_after) = build_engine(
+    let (engine, resume_after) = build_engine(
         opts.mode,
         &cfg,
         &run_id,
@@ -229,6 +242,10 @@ pub async fn run_session(
         sim.clone(),
     )
     .await?;
+    let mut engine = match notifier {
+        Some(n) => engine.with_notifier(n),
+        None => engine,
+    };
     if let Some(t) = resume_after {
         // Operator requests applied while no runtime ran were stamped at this time.
         sim.advance_to(t)
@@ -575,6 +592,32 @@ pub async fn open_store_with(
     data_dir: &Path,
     durability: sqlite::Durability,
 ) -> Result<Arc<dyn Store>, RuntimeError> {
+    Ok(open_stores(database_url, data_dir, durability).await?.store)
+}
+
+/// One database seen through the two ports the runtime writes: the system of record and
+/// the alert outbox (same connection pool, same writer).
+#[derive(Clone)]
+pub struct Stores {
+    /// The system of record.
+    pub store: Arc<dyn Store>,
+    /// Alerts waiting for delivery, command offsets.
+    pub outbox: Arc<dyn domain::ports::AlertOutbox>,
+}
+
+/// Opens the database of `database_url` (default: SQLite under `data_dir`) as [`Stores`].
+pub async fn open_stores(
+    database_url: Option<&str>,
+    data_dir: &Path,
+    durability: sqlite::Durability,
+) -> Result<Stores, RuntimeError> {
+    fn both<T: Store + domain::ports::AlertOutbox + 'static>(db: T) -> Stores {
+        let db = Arc::new(db);
+        Stores {
+            store: db.clone(),
+            outbox: db,
+        }
+    }
     let sqlite_options = sqlite::SqliteOptions {
         durability,
         ..sqlite::SqliteOptions::default()
@@ -584,18 +627,18 @@ pub async fn open_store_with(
             let path = url
                 .trim_start_matches("sqlite://")
                 .trim_start_matches("sqlite:");
-            Ok(Arc::new(
+            Ok(both(
                 sqlite::SqliteStore::open_with(path, sqlite_options).await?,
             ))
         }
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-            Ok(Arc::new(postgres::PostgresStore::connect(url).await?))
+            Ok(both(postgres::PostgresStore::connect(url).await?))
         }
         Some(url) => Err(RuntimeError::BadInput(format!(
             "--database-url {}: expected postgres://..., postgresql://... or sqlite:PATH",
             postgres::redact_url(url)
         ))),
-        None => Ok(Arc::new(
+        None => Ok(both(
             sqlite::SqliteStore::open_with(data_dir.join("rampart.db"), sqlite_options).await?,
         )),
     }

@@ -23,6 +23,7 @@ pub struct LiveView {
     cfg: config::RampartConfig,
     mode: TradingMode,
     kill_file: PathBuf,
+    telegram: std::sync::OnceLock<Arc<telegram::DeliveryMetrics>>,
 }
 
 impl LiveView {
@@ -40,7 +41,13 @@ impl LiveView {
             cfg,
             mode,
             kill_file,
+            telegram: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Exports the Telegram delivery counters too (once the bot is set up).
+    pub fn set_telegram(&self, metrics: Arc<telegram::DeliveryMetrics>) {
+        let _ = self.telegram.set(metrics);
     }
 }
 
@@ -144,10 +151,22 @@ impl RuntimeView for LiveView {
     }
 
     fn metrics(&self) -> MetricsSnapshot {
-        match self.board.latest() {
+        let mut m = match self.board.latest() {
             Some(s) => metrics_of(&s, SystemClock.now()),
             None => MetricsSnapshot::default(),
+        };
+        if let Some(t) = self.telegram.get() {
+            for (name, value) in t.snapshot().samples() {
+                m.extra_gauges.push(http_api::ExtraGauge {
+                    name: name.to_string(),
+                    help: "Telegram delivery and command counter since the runtime started."
+                        .to_string(),
+                    labels: Vec::new(),
+                    value: value as f64,
+                });
+            }
         }
+        m
     }
 
     async fn readiness(&self) -> Result<ReadinessReport, String> {

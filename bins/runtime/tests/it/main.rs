@@ -8,3 +8,4 @@ mod ftmo;
 mod lifecycle;
 mod operator;
 mod session;
+mod telegram;
