@@ -12,6 +12,7 @@
 //! I/O only through ports, so the same code runs a year of candles in seconds and
 //! live on the wall clock.
 
+mod bursts;
 pub mod error;
 pub mod memory_store;
 pub mod pipeline;
@@ -20,6 +21,7 @@ pub mod settings;
 pub mod sizing;
 pub mod summary;
 
+pub use bursts::{BURST_THRESHOLD, BURST_WINDOW_MINUTES};
 pub use error::EngineError;
 pub use memory_store::MemoryStore;
 pub use pipeline::{Engine, EngineState, RequestOutcome};

@@ -104,6 +104,18 @@ pub struct Engine<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Siz
     due: Vec<DueJob>,
     /// A fill, a breach or the 5-minute job asked for a risk-book snapshot.
     book_due: bool,
+    /// Rolling count of gate rejections (one alert per burst).
+    bursts: crate::bursts::RejectionBursts,
+    /// Counters since the last daily summary.
+    day: DayCounters,
+}
+
+/// What happened since the last daily summary (for its message).
+#[derive(Debug, Default, Clone, Copy)]
+struct DayCounters {
+    events: u64,
+    closed: u64,
+    wins: u64,
 }
 
 impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V, S, C> {
@@ -170,6 +182,8 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             preservation_unchanged: None,
             due: Vec::new(),
             book_due: false,
+            bursts: crate::bursts::RejectionBursts::default(),
+            day: DayCounters::default(),
         })
     }
 
@@ -566,6 +580,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         self.closed.clear();
         let symbol = event.symbol().clone();
         self.summary.events += 1;
+        self.day.events += 1;
         self.summary.first_event_at.get_or_insert(now);
         self.summary.last_event_at = Some(now);
 
@@ -776,8 +791,22 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         for r in &reasons {
             SessionSummary::bump(&mut self.summary.rejections_by_reason, r.code());
         }
+        let at = intent.created_at;
+        let burst = self
+            .bursts
+            .record(at, reasons.iter().map(RejectReason::code).collect());
+        let symbol = intent.symbol.clone();
         self.events
             .push(AuditEvent::TradeRejected { intent, reasons });
+        if let Some(message) = burst {
+            self.raise(
+                Severity::Warning,
+                AlertKind::RejectionBurst,
+                Some(symbol),
+                message,
+                at,
+            );
+        }
     }
 
     fn evaluate(&mut self, intent: OrderIntent, now: Timestamp) -> Decision {
@@ -1089,6 +1118,10 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         }
         if let Some(trade) = closed {
             self.summary.closed_trades += 1;
+            self.day.closed += 1;
+            if !trade.is_loss() {
+                self.day.wins += 1;
+            }
             if self.settings.guardrails == Guardrails::On {
                 self.governor
                     .record_trade_outcome(&trade.symbol, trade.is_loss(), now);
@@ -1109,31 +1142,8 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
                 "heartbeat" => self.last_heartbeat = Some(now),
                 account::RISK_BOOK_JOB => self.book_due = true,
                 "daily_summary" => {
-                    let snap = self.portfolio.snapshot();
-                    let account = self
-                        .account_rules
-                        .as_ref()
-                        .and_then(|r| r.risk_book(now))
-                        .map(|b| {
-                            format!(
-                                ", {} daily-loss utilisation {}%, max-loss utilisation {}%, trading days {}{}",
-                                b.phase,
-                                b.daily_utilisation_pct.round_dp(1),
-                                b.total_utilisation_pct.round_dp(1),
-                                b.trading_days,
-                                if b.breach.is_some() { ", BREACHED" } else { "" }
-                            )
-                        })
-                        .unwrap_or_default();
-                    let message = format!(
-                        "daily summary: equity {}, daily P&L {}, drawdown {}, level {}, open positions {}, closed trades {}",
-                        snap.equity.value().round_dp(2),
-                        snap.daily_pnl.value().round_dp(2),
-                        snap.drawdown,
-                        self.preservation.level(),
-                        snap.open_positions,
-                        self.summary.closed_trades
-                    ) + &account;
+                    let message = self.daily_summary_message(now);
+                    self.day = DayCounters::default();
                     self.raise(Severity::Info, AlertKind::System, None, message, now);
                     self.events.push(AuditEvent::JobRan {
                         job: name.to_string(),
@@ -1152,6 +1162,65 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             self.scheduler.finish(name);
         }
         self.due = due;
+    }
+
+    /// The daily summary: P&L, trades and win rate, positions vs the limit, daily loss used
+    /// vs the limit, kill switch, level, events (feed health), the account rules if any.
+    fn daily_summary_message(&self, now: Timestamp) -> String {
+        let snap = self.portfolio.snapshot();
+        let limit_pct = self.gate.config().max_daily_loss_pct;
+        let limit = snap.day_start_equity.value() * limit_pct / Decimal::ONE_HUNDRED;
+        let loss = (-snap.daily_pnl.value()).max(Decimal::ZERO);
+        let used = if limit > Decimal::ZERO {
+            (loss / limit * Decimal::ONE_HUNDRED).round_dp(1)
+        } else {
+            Decimal::ZERO
+        };
+        let win_rate = if self.day.closed > 0 {
+            format!(
+                "{}%",
+                (Decimal::from(self.day.wins) / Decimal::from(self.day.closed)
+                    * Decimal::ONE_HUNDRED)
+                    .round_dp(1)
+            )
+        } else {
+            "n/a".to_string()
+        };
+        let account = self
+            .account_rules
+            .as_ref()
+            .and_then(|r| r.risk_book(now))
+            .map(|b| {
+                format!(
+                    ", {} daily-loss utilisation {}%, max-loss utilisation {}%, trading days {}{}",
+                    b.phase,
+                    b.daily_utilisation_pct.round_dp(1),
+                    b.total_utilisation_pct.round_dp(1),
+                    b.trading_days,
+                    if b.breach.is_some() { ", BREACHED" } else { "" }
+                )
+            })
+            .unwrap_or_default();
+        format!(
+            "daily summary: equity {}, daily P&L {}, trades closed {} (win rate {}), open positions {}/{}, daily loss used {}% of the {}% limit, drawdown {}, level {}, kill switch {}, market events {}{}",
+            snap.equity.value().round_dp(2),
+            snap.daily_pnl.value().round_dp(2),
+            self.day.closed,
+            win_rate,
+            snap.open_positions,
+            self.gate.config().max_open_positions,
+            used,
+            limit_pct,
+            snap.drawdown,
+            self.preservation.level(),
+            if self.kill_switch_active() {
+                "ON"
+            } else {
+                "off"
+            },
+            self.day.events,
+            account
+        )
     }
 
     fn raise(

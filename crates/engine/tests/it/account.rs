@@ -220,11 +220,26 @@ fn the_risk_book_is_recorded_every_five_minutes_and_the_state_survives_a_restart
         .count();
     assert_eq!(books, 24);
     // The daily summary (23:00 UTC) carries the account's utilisation.
-    assert!(events.iter().any(|e| matches!(
-        e,
-        AuditEvent::AlertRaised { alert } if alert.message.starts_with("daily summary")
-            && alert.message.contains("ftmo-2step-challenge daily-loss utilisation 0")
-    )));
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            AuditEvent::AlertRaised { alert } if alert.message.starts_with("daily summary")
+                && alert.message.contains("ftmo-2step-challenge daily-loss utilisation 0")
+                && alert.message.contains("trades closed 0 (win rate n/a)")
+                && alert.message.contains("open positions 0/")
+                && alert.message.contains("daily loss used 0% of the")
+                && alert.message.contains("kill switch off")
+                && alert.message.contains("market events 23")
+        )),
+        "{:?}",
+        events
+            .iter()
+            .filter_map(|e| match e {
+                AuditEvent::AlertRaised { alert } => Some(&alert.message),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    );
 
     // The account state rides in the engine state and restores into a fresh account.
     let state = engine.state();
