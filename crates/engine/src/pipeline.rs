@@ -438,6 +438,38 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         Ok(outcome)
     }
 
+    /// Records that a job run outside the engine (e.g. the runtime's daily report) failed:
+    /// a `job_ran` event with the error and a WARNING alert (which reaches the notifier),
+    /// persisted as one batch. Trading goes on; the operator is told.
+    pub async fn record_job_failure(
+        &mut self,
+        job: &str,
+        scheduled_for: Timestamp,
+        error: &str,
+    ) -> Result<(), EngineError> {
+        let now = self.clock.now();
+        self.events.clear();
+        self.closed.clear();
+        self.events.push(AuditEvent::JobRan {
+            job: job.to_string(),
+            scheduled_for,
+            started_at: now,
+            finished_at: now,
+            outcome: JobOutcome::Failed {
+                error: error.to_string(),
+            },
+        });
+        self.raise(
+            Severity::Warning,
+            AlertKind::System,
+            None,
+            format!("job {job} failed: {error}"),
+            now,
+        );
+        self.persist(&format!("job_failed:{job}:{}", now.timestamp_micros()), now)
+            .await
+    }
+
     /// Feeds a market event that a previous session already processed to the
     /// strategies only, so that their indicators are warm after a restart. Nothing
     /// is traded, recorded or counted.

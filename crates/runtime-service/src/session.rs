@@ -303,11 +303,35 @@ pub async fn run_session_with(
         if let Some(prev) = report_day
             && day > prev
         {
-            let report =
-                daily::build(store.as_ref(), prev, opts.mode.as_str(), feed, wall.now()).await?;
-            let path = daily::publish(store.as_ref(), &opts.data_dir, &report).await?;
-            reports_written += 1;
-            tracing::info!(date = %prev, health = %report.overall_health, path = %path.display(), "daily report written");
+            // A failed report must not stop the guardrails: it is recorded and alerted.
+            let written = match daily::build(
+                store.as_ref(),
+                prev,
+                opts.mode.as_str(),
+                feed,
+                wall.now(),
+            )
+            .await
+            {
+                Ok(report) => daily::publish(store.as_ref(), &opts.data_dir, &report)
+                    .await
+                    .map(|path| (report, path)),
+                Err(e) => Err(e.into()),
+            };
+            match written {
+                Ok((report, path)) => {
+                    reports_written += 1;
+                    tracing::info!(date = %prev, health = %report.overall_health, path = %path.display(), "daily report written");
+                }
+                Err(e) => {
+                    tracing::error!(date = %prev, "daily report failed: {e}");
+                    let scheduled =
+                        prev.and_time(chrono::NaiveTime::MIN).and_utc() + chrono::Duration::days(1);
+                    engine
+                        .record_job_failure("daily_report", scheduled, &e.to_string())
+                        .await?;
+                }
+            }
         }
         report_day = Some(day);
         sim.advance_to(at)
