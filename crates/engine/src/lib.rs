@@ -23,7 +23,7 @@ pub mod summary;
 pub use error::EngineError;
 pub use memory_store::MemoryStore;
 pub use pipeline::{Engine, EngineState, RequestOutcome};
-pub use scheduler::{DEFAULT_JOBS, DueJob, Scheduler};
+pub use scheduler::{DEFAULT_JOBS, DueJob, JobId, Scheduler};
 pub use settings::{EngineSettings, Guardrails};
 pub use sizing::Sizing;
 pub use summary::{SessionSummary, Transition};
