@@ -12,6 +12,7 @@
 //! - [`inputs`] — [`PreservationInputs`], the figures of one update
 //! - `escalation` (private): which level the figures call for, and why
 //! - `recovery` (private): when one step down is allowed
+//! - `settled` (private): [`SettledBand`], when an update would change nothing, decided without dividing
 //! - [`state`] — [`PreservationState`], the serialisable state
 //! - [`preservation`] — [`CapitalPreservation`], the state machine
 //! - [`policy`] — [`LevelPolicy`], what each level allows
@@ -26,6 +27,7 @@ pub mod inputs;
 pub mod policy;
 pub mod preservation;
 mod recovery;
+mod settled;
 pub mod state;
 
 pub use audit::to_audit_event;
@@ -34,6 +36,7 @@ pub use error::EscalationError;
 pub use inputs::PreservationInputs;
 pub use policy::LevelPolicy;
 pub use preservation::CapitalPreservation;
+pub use settled::SettledBand;
 pub use state::PreservationState;
 
 #[cfg(test)]

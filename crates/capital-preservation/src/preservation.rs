@@ -19,7 +19,7 @@
 
 use std::collections::BTreeSet;
 
-use domain::{LevelChange, LevelChangeCause, PreservationLevel, Ratio, Tier, Timestamp};
+use domain::{LevelChange, LevelChangeCause, Money, PreservationLevel, Ratio, Tier, Timestamp};
 
 use crate::config::PreservationConfig;
 use crate::error::EscalationError;
@@ -27,6 +27,7 @@ use crate::escalation;
 use crate::inputs::PreservationInputs;
 use crate::policy::LevelPolicy;
 use crate::recovery;
+use crate::settled::{self, SettledBand};
 use crate::state::PreservationState;
 
 /// The capital-preservation level state machine.
@@ -34,12 +35,15 @@ use crate::state::PreservationState;
 pub struct CapitalPreservation {
     config: PreservationConfig,
     state: PreservationState,
+    /// The configuration's thresholds as fractions, for [`CapitalPreservation::is_settled`].
+    bounds: settled::Bounds,
 }
 
 impl CapitalPreservation {
     /// A machine in NORMAL since `now`. `config` should have passed `validate()`.
     pub fn new(config: PreservationConfig, now: Timestamp) -> Self {
         Self {
+            bounds: settled::Bounds::of(&config),
             config,
             state: PreservationState::initial(now),
         }
@@ -47,7 +51,11 @@ impl CapitalPreservation {
 
     /// A machine resuming from persisted `state` (after a restart).
     pub fn from_state(config: PreservationConfig, state: PreservationState) -> Self {
-        Self { config, state }
+        Self {
+            bounds: settled::Bounds::of(&config),
+            config,
+            state,
+        }
     }
 
     /// The state to persist.
@@ -69,6 +77,38 @@ impl CapitalPreservation {
     pub fn minutes_in_level(&self, now: Timestamp) -> i64 {
         now.signed_duration_since(self.state.entered_at())
             .num_minutes()
+    }
+
+    /// The portfolio equities for which an [`update`](Self::update) of the machine as
+    /// it is now, at these peak and day-start equities, would change nothing; `None`
+    /// when no such band can be stated. Check it with [`is_settled`](Self::is_settled).
+    pub fn settled_band(&self, peak: Money, day_start: Money) -> Option<SettledBand> {
+        self.bounds.band(&self.state, peak, day_start)
+    }
+
+    /// True when an [`update`](Self::update) at `now`, with the figures of a portfolio
+    /// at `equity`, with peak equity `peak`, day-start equity `day_start` and a losing
+    /// streak of `consecutive_losses`, would return `None` and change nothing, as
+    /// `band` says without the divisions that computing the update's inputs takes
+    /// (the pipeline asks on every bar while a position is open). `false` means "run
+    /// the update", and is the answer whenever the machine, the peak, the day start or
+    /// the streak is not the one `band` was made for.
+    pub fn is_settled(
+        &self,
+        band: &SettledBand,
+        equity: Money,
+        peak: Money,
+        day_start: Money,
+        consecutive_losses: u32,
+        now: Timestamp,
+    ) -> bool {
+        let figures = settled::Figures {
+            equity,
+            peak,
+            day_start,
+            consecutive_losses,
+        };
+        band.holds(&self.state, figures, now)
     }
 
     /// Feeds the latest figures; returns the transition, if one happened.
@@ -184,6 +224,36 @@ mod tests {
         let mut m = machine();
         m.update(&inputs(dd, dec!(0), 0, 0));
         m
+    }
+
+    #[test]
+    fn is_settled_only_clear_of_every_trigger_and_recovery() {
+        let k = |x: i64| Money::new(Decimal::from(x));
+        let settled = |m: &CapitalPreservation, equity, peak, day_start, losses, now| {
+            let band = m.settled_band(k(peak), k(day_start)).unwrap();
+            m.is_settled(&band, k(equity), k(peak), k(day_start), losses, now)
+        };
+        let m = machine();
+        // NORMAL: 2.9% drawdown and 4.9% daily loss are short of 3% and 5%.
+        assert!(settled(&m, 9_710, 10_000, 10_210, 0, at(1)));
+        assert!(!settled(&m, 9_700, 10_000, 10_000, 0, at(1)));
+        assert!(!settled(&m, 9_500, 9_500, 10_000, 0, at(1)));
+        // A streak the machine has not seen yet: run the update.
+        assert!(!settled(&m, 10_000, 10_000, 10_000, 1, at(1)));
+        // Figures the band was not made for: run the update.
+        let band = m.settled_band(k(10_000), k(10_000)).unwrap();
+        assert!(!m.is_settled(&band, k(10_000), k(10_001), k(10_000), 0, at(1)));
+        // CAUTION (3%): settled while it may not step down yet, or the drawdown is
+        // still at or above 3% - 1% hysteresis; not once recovery is possible.
+        let caution = machine_at(dec!(3));
+        assert!(settled(&caution, 9_900, 10_000, 10_000, 0, at(1)));
+        let later = at(24 * 60);
+        assert!(settled(&caution, 9_750, 10_000, 10_000, 0, later));
+        assert!(!settled(&caution, 9_900, 10_000, 10_000, 0, later));
+        assert!(!settled(&caution, 9_500, 10_000, 10_000, 0, at(1)));
+        // A band made for another state of the machine says nothing.
+        let stale = caution.settled_band(k(10_000), k(10_000)).unwrap();
+        assert!(!m.is_settled(&stale, k(9_900), k(10_000), k(10_000), 0, at(1)));
     }
 
     #[test]

@@ -4,9 +4,10 @@ use proptest::prelude::*;
 use rust_decimal::Decimal;
 
 use crate::config::PreservationConfig;
+use crate::inputs::PreservationInputs;
 use crate::preservation::CapitalPreservation;
-use crate::test_support::{inputs, t0};
-use domain::{PreservationLevel, Ratio};
+use crate::test_support::{at, inputs, t0};
+use domain::{Money, PortfolioSnapshot, PreservationLevel, Ratio};
 
 /// One step: minutes elapsed, drawdown and daily P&L in hundredths of a percent, streak.
 /// Calm figures dominate so that recoveries all the way down to NORMAL happen too.
@@ -73,6 +74,57 @@ proptest! {
                 prop_assert_eq!(multiplier, Ratio::ZERO);
                 prop_assert!(m.allowed_tiers().is_empty());
             }
+        }
+    }
+
+    /// A settled machine is one the update would leave exactly as it is, at any level.
+    #[test]
+    fn prop_settled_means_the_update_changes_nothing(
+        steps in prop::collection::vec(step(), 0..30),
+        peak in 1i64..=2_000_000,
+        drawdown in -2_000i64..=2_000,
+        day_start in 1i64..=2_000_000,
+        losses in 0u32..=7,
+        dt in 0i64..=90,
+    ) {
+        // Somewhere in the state space: any level, time in level and streak memory.
+        let mut m = CapitalPreservation::new(PreservationConfig::default(), t0());
+        let mut minute = 0;
+        for (step_dt, dd, daily, step_losses) in steps {
+            minute += step_dt;
+            m.update(&inputs(pct(dd), pct(daily), step_losses, minute));
+        }
+        // Equity `drawdown` hundredths of a percent below the peak (negative: a new high).
+        let peak = Money::new(Decimal::new(peak, 2));
+        let equity = Money::new(peak.value() - peak.value() * Decimal::new(drawdown, 4));
+        let day_start = Money::new(Decimal::new(day_start, 2));
+        let shortfall = peak - equity;
+        let snapshot = PortfolioSnapshot {
+            cash: equity,
+            equity,
+            peak_equity: peak,
+            drawdown: if shortfall.is_negative() {
+                Ratio::ZERO
+            } else {
+                shortfall.ratio_of(peak).unwrap_or(Ratio::ZERO)
+            },
+            realized_pnl: Money::ZERO,
+            unrealized_pnl: Money::ZERO,
+            daily_pnl: equity - day_start,
+            day_start_equity: day_start,
+            open_positions: 1,
+            consecutive_losses: losses,
+            last_loss_at: None,
+        };
+        let now = at(minute + dt);
+        let settled = m
+            .settled_band(peak, day_start)
+            .is_some_and(|band| m.is_settled(&band, equity, peak, day_start, losses, now));
+        if settled {
+            let before = m.clone();
+            let figures = PreservationInputs::from_snapshot(&snapshot, now);
+            prop_assert_eq!(m.update(&figures), None);
+            prop_assert_eq!(m, before);
         }
     }
 }

@@ -22,6 +22,7 @@ pub mod account;
 pub mod clock;
 pub mod config;
 pub mod costs;
+mod decimal_text;
 pub mod error;
 pub mod events;
 pub mod filters;

@@ -39,9 +39,23 @@ fn shift_decimal_point(value: Decimal, places: u32) -> Decimal {
     value / Decimal::from(10u64.pow(places))
 }
 
+/// Each type is written as its `Decimal` writes itself (a JSON string), through
+/// [`crate::decimal_text`]: audit events are serialised on every event that has any.
+macro_rules! serialize_as_decimal {
+    ($($t:ty),*) => {$(
+        impl Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                crate::decimal_text::serialize(&self.0, serializer)
+            }
+        }
+    )*};
+}
+
+serialize_as_decimal!(Price, Qty, Money, Ratio);
+
 /// A strictly positive price in quote currency per unit of base asset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "Decimal", into = "Decimal")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(try_from = "Decimal")]
 pub struct Price(Decimal);
 
 impl Price {
@@ -95,10 +109,8 @@ impl fmt::Display for Price {
 }
 
 /// A non-negative quantity of the base asset.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
-#[serde(try_from = "Decimal", into = "Decimal")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(try_from = "Decimal")]
 pub struct Qty(Decimal);
 
 impl Qty {
@@ -167,9 +179,7 @@ impl fmt::Display for Qty {
 }
 
 /// A signed amount of quote currency (cash, equity, P&L, fees).
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
 #[serde(transparent)]
 pub struct Money(Decimal);
 
@@ -285,9 +295,7 @@ impl fmt::Display for Money {
 
 /// A dimensionless fraction (`0.05` = 5% = 500 bps). Signed: drawdowns are
 /// positive fractions, returns may be negative.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
 #[serde(transparent)]
 pub struct Ratio(Decimal);
 

@@ -15,9 +15,15 @@ use crate::money::{Price, Ratio};
 use crate::symbol::Symbol;
 
 /// A confidence in `[0, 1]`, kept as a `Decimal` so that threshold comparisons are exact.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "Decimal", into = "Decimal")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(try_from = "Decimal")]
 pub struct Confidence(Decimal);
+
+impl Serialize for Confidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::decimal_text::serialize(&self.0, serializer)
+    }
+}
 
 impl Confidence {
     /// Zero confidence.
@@ -193,9 +199,22 @@ impl fmt::Display for StrategyId {
 /// Named feature values behind a signal's confidence. Shared, immutable and cheap
 /// to clone (a signal is copied into several audit events and stores); names are
 /// usually static strings, so building one does not allocate per name.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "BTreeMap<String, Decimal>", into = "BTreeMap<String, Decimal>")]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(from = "BTreeMap<String, Decimal>")]
 pub struct Features(Arc<BTreeMap<Cow<'static, str>, Decimal>>);
+
+/// A JSON object with the names in order, like the `BTreeMap<String, Decimal>` it is
+/// read from, written without copying the names.
+impl Serialize for Features {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in self.0.iter() {
+            map.serialize_entry(name, crate::decimal_text::DecimalText::new(*value).as_str())?;
+        }
+        map.end()
+    }
+}
 
 impl std::ops::Deref for Features {
     type Target = BTreeMap<Cow<'static, str>, Decimal>;
@@ -284,6 +303,18 @@ mod tests {
     fn thresholds_reject_medium_above_high() {
         let c = |d| Confidence::new(d).unwrap();
         assert!(TierThresholds::new(c(dec!(0.6)), c(dec!(0.7))).is_err());
+    }
+
+    #[test]
+    fn features_serialise_as_the_sorted_map_they_are_read_from() {
+        let features: Features = [("spread", dec!(-0.5)), ("fast_sma", dec!(101.25))]
+            .into_iter()
+            .collect();
+        let json = serde_json::to_string(&features).unwrap();
+        let as_map: BTreeMap<String, Decimal> = features.clone().into();
+        assert_eq!(json, serde_json::to_string(&as_map).unwrap());
+        assert_eq!(json, r#"{"fast_sma":"101.25","spread":"-0.5"}"#);
+        assert_eq!(serde_json::from_str::<Features>(&json).unwrap(), features);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! Rampart names every instrument `BASE-QUOTE` in upper case (`BTC-USD`). Venue
 //! spellings (`BTCUSDT`, `btcusdt`) are mapped in the adapters, never here.
 
+use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -15,10 +16,30 @@ const MAX_PART_LEN: usize = 12;
 
 /// A validated instrument symbol in canonical `BASE-QUOTE` form, e.g. `BTC-USD`.
 ///
-/// Cheap to clone (shared, immutable text).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// Cheap to clone (shared, immutable text). Ordered by its text; comparing two
+/// clones of the same symbol does not look at the text (maps keyed by symbol are
+/// searched on every market event).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Symbol(Arc<str>);
+
+impl Ord for Symbol {
+    #[inline]
+    fn cmp(&self, other: &Self) -> Ordering {
+        if Arc::ptr_eq(&self.0, &other.0) {
+            Ordering::Equal
+        } else {
+            self.0.cmp(&other.0)
+        }
+    }
+}
+
+impl PartialOrd for Symbol {
+    #[inline]
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 impl Symbol {
     /// Parses a symbol; lower case is accepted and canonicalised to upper case.
@@ -112,6 +133,16 @@ mod tests {
         ] {
             assert!(Symbol::new(bad).is_err(), "{bad} should be rejected");
         }
+    }
+
+    #[test]
+    fn orders_by_text_whether_or_not_the_text_is_shared() {
+        let a = Symbol::new("BTC-USD").unwrap();
+        let b = Symbol::new("ETH-USD").unwrap();
+        assert_eq!(a.cmp(&a.clone()), Ordering::Equal);
+        assert_eq!(a.cmp(&Symbol::new("btc-usd").unwrap()), Ordering::Equal);
+        assert_eq!(a.cmp(&b), Ordering::Less);
+        assert_eq!(b.partial_cmp(&a), Some(Ordering::Greater));
     }
 
     #[test]

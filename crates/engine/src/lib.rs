@@ -25,7 +25,7 @@ pub use bursts::{BURST_THRESHOLD, BURST_WINDOW_MINUTES};
 pub use error::EngineError;
 pub use memory_store::MemoryStore;
 pub use pipeline::{Engine, EngineState, RequestOutcome};
-pub use scheduler::{DEFAULT_JOBS, DueJob, Scheduler};
+pub use scheduler::{DEFAULT_JOBS, DueJob, JobId, Scheduler};
 pub use settings::{EngineSettings, Guardrails};
 pub use sizing::Sizing;
 pub use summary::{SessionSummary, Transition};

@@ -17,7 +17,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use domain::ports::{
     AuditRecord, AuditVerification, ChainHead, ChainVerifier, DailyReport, EventBatch, Heartbeat,
-    OperatorCommand, OperatorRequest, Store, StoreError, request_event_id,
+    OperatorCommand, OperatorRequest, REQUEST_EVENT_ID_PREFIX, Store, StoreError, request_event_id,
 };
 use domain::{Actor, AuditEvent, ClientOrderId, Order, Timestamp};
 use sha2::Digest;
@@ -48,7 +48,8 @@ fn fill_keys(batch: &EventBatch) -> Vec<(ClientOrderId, String)> {
 /// The operator request a batch applies, if its event id is one of
 /// [`request_event_id`]'s (`operator_request:<id>`).
 fn applied_request(event_id: &str) -> Option<u64> {
-    let (_, digits) = event_id.rsplit_once(':')?;
+    // A market event's batch (most of them) is told apart without formatting an id.
+    let digits = event_id.strip_prefix(REQUEST_EVENT_ID_PREFIX)?;
     let id = digits.parse().ok()?;
     (request_event_id(id) == event_id).then_some(id)
 }

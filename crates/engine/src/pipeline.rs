@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
-use capital_preservation::{CapitalPreservation, PreservationInputs};
+use capital_preservation::{CapitalPreservation, PreservationInputs, SettledBand};
 use domain::ports::{
     EventBatch, ExecutionVenue, Notifier, OperatorCommand, OperatorRequest, Store, Strategy,
     SubmitOutcome,
@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use turnover_governor::{TurnoverGovernor, TurnoverRequest, TurnoverState};
 
 use crate::error::EngineError;
-use crate::scheduler::{DEFAULT_JOBS, DueJob, Scheduler};
+use crate::scheduler::{DEFAULT_JOBS, DueJob, JobId, Scheduler};
 use crate::settings::{EngineSettings, Guardrails};
 use crate::summary::{SessionSummary, Transition};
 
@@ -70,6 +70,31 @@ pub struct EngineState {
     pub account: Option<serde_json::Value>,
 }
 
+/// The engine's own jobs in its scheduler, so that running one is an id comparison.
+#[derive(Debug, Clone, Copy)]
+struct Jobs {
+    heartbeat: JobId,
+    daily_summary: JobId,
+    risk_book: Option<JobId>,
+}
+
+/// Registers the [`DEFAULT_JOBS`] entry called `name`.
+fn register_default(
+    scheduler: &mut Scheduler,
+    name: &str,
+    now: Timestamp,
+) -> Result<JobId, EngineError> {
+    let (name, expr) = DEFAULT_JOBS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .ok_or_else(|| EngineError::Schedule {
+            job: name.to_string(),
+            expr: String::new(),
+            message: "not one of the built-in jobs".into(),
+        })?;
+    scheduler.register(name, expr, now)
+}
+
 /// The pipeline, generic over the three ports it calls on every event.
 pub struct Engine<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> {
     settings: EngineSettings,
@@ -94,6 +119,7 @@ pub struct Engine<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Siz
     execution_failures: u32,
     seq: u64,
     scheduler: Scheduler,
+    jobs: Jobs,
     events: Vec<AuditEvent>,
     closed: Vec<ClosedTrade>,
     signals: Vec<Signal>,
@@ -101,6 +127,8 @@ pub struct Engine<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Siz
     last_heartbeat: Option<Timestamp>,
     /// Inputs of the last capital-preservation update that changed nothing.
     preservation_unchanged: Option<(domain::Money, domain::Money, u32)>,
+    /// Equities for which a capital-preservation update changes nothing (see `SettledBand`).
+    settled: Option<SettledBand>,
     due: Vec<DueJob>,
     /// A fill, a breach or the 5-minute job asked for a risk-book snapshot.
     book_due: bool,
@@ -141,11 +169,11 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         })?;
         let portfolio = Portfolio::new(settings.initial_capital, settings.day_boundary)?;
         let mut scheduler = Scheduler::new();
-        for (name, expr) in DEFAULT_JOBS {
-            if matches!(name, "heartbeat" | "daily_summary") {
-                scheduler.register(name, expr, now)?;
-            }
-        }
+        let jobs = Jobs {
+            heartbeat: register_default(&mut scheduler, "heartbeat", now)?,
+            daily_summary: register_default(&mut scheduler, "daily_summary", now)?,
+            risk_book: None,
+        };
         let summary = SessionSummary {
             start_equity: settings.initial_capital,
             end_equity: settings.initial_capital,
@@ -174,12 +202,14 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             execution_failures: 0,
             seq: 0,
             scheduler,
+            jobs,
             events: Vec::new(),
             closed: Vec::new(),
             signals: Vec::new(),
             summary,
             last_heartbeat: None,
             preservation_unchanged: None,
+            settled: None,
             due: Vec::new(),
             book_due: false,
             bursts: crate::bursts::RejectionBursts::default(),
@@ -200,12 +230,11 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         rules: Arc<dyn domain::ports::AccountRules>,
     ) -> Result<Self, EngineError> {
         self.account_rules = Some(rules);
-        if let Some((name, expr)) = DEFAULT_JOBS
-            .iter()
-            .find(|(n, _)| *n == account::RISK_BOOK_JOB)
-        {
-            self.scheduler.register(name, expr, self.clock.now())?;
-        }
+        self.jobs.risk_book = Some(register_default(
+            &mut self.scheduler,
+            account::RISK_BOOK_JOB,
+            self.clock.now(),
+        )?);
         Ok(self)
     }
 
@@ -488,19 +517,21 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         if self.settings.guardrails != Guardrails::On {
             return;
         }
+        // Nothing below changes the portfolio: value it once.
+        let equity = self.portfolio.equity();
         // Same figures as last time at NORMAL: neither verdict can change.
-        if self.update_preservation(now) {
-            self.check_daily_loss(now);
+        if self.update_preservation(equity, now) {
+            self.check_daily_loss(equity, now);
         }
     }
 
-    /// Trips the kill switch (automatic source) when today's loss reaches the
-    /// configured maximum daily loss of the day's starting equity.
-    fn check_daily_loss(&mut self, now: Timestamp) {
+    /// Trips the kill switch (automatic source) when today's loss, at `equity`, reaches
+    /// the configured maximum daily loss of the day's starting equity.
+    fn check_daily_loss(&mut self, equity: domain::Money, now: Timestamp) {
         if self.kill_switch.stored().is_some() {
             return;
         }
-        let daily = self.portfolio.daily_pnl().value();
+        let daily = (equity - self.portfolio.day_start_equity()).value();
         if daily >= Decimal::ZERO {
             return;
         }
@@ -610,14 +641,14 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         let now = self.clock.now();
         self.events.clear();
         self.closed.clear();
-        let symbol = event.symbol().clone();
+        let symbol = event.symbol();
         self.summary.events += 1;
         self.day.events += 1;
         self.summary.first_event_at.get_or_insert(now);
         self.summary.last_event_at = Some(now);
 
-        if let Some(id) = self.unresolved.get(&symbol).cloned() {
-            self.resolve_unknown(&symbol, id, now).await?;
+        if let Some(id) = self.unresolved.get(symbol).cloned() {
+            self.resolve_unknown(symbol, id, now).await?;
         }
 
         // Step 8 (fills of earlier orders): a simulated venue fills at this bar's open.
@@ -631,14 +662,14 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         if self
             .working
             .values()
-            .any(|o| o.symbol == symbol && o.order_type == OrderType::Market)
+            .any(|o| o.symbol == *symbol && o.order_type == OrderType::Market)
         {
-            self.refresh_working_market_orders(&symbol).await?;
+            self.refresh_working_market_orders(symbol).await?;
         }
 
         // Step 1: mark to market.
-        self.portfolio.mark(&symbol, event.last_price(), now);
-        match self.last_data.get_mut(&symbol) {
+        self.portfolio.mark(symbol, event.last_price(), now);
+        match self.last_data.get_mut(symbol) {
             Some(t) => *t = now,
             None => {
                 self.last_data.insert(symbol.clone(), now);
@@ -654,7 +685,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
 
         // Step 3: strategies.
         if let MarketEvent::Candle(candle) = &event
-            && let Some(list) = self.strategies.get_mut(&symbol)
+            && let Some(list) = self.strategies.get_mut(symbol)
         {
             for strategy in list.iter_mut() {
                 if let Some(signal) = strategy.on_candle(candle) {
@@ -689,12 +720,13 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         Ok(())
     }
 
-    /// Returns false when it skipped the update because nothing it reads changed.
-    fn update_preservation(&mut self, now: Timestamp) -> bool {
+    /// Capital preservation at the portfolio's current `equity`. Returns false when it
+    /// skipped the update because nothing it reads changed.
+    fn update_preservation(&mut self, equity: domain::Money, now: Timestamp) -> bool {
         // At NORMAL nothing can recover, so identical figures give an identical verdict:
         // skip the update while flat and nothing changed (most bars of a backtest).
         let key = (
-            self.portfolio.equity(),
+            equity,
             self.portfolio.day_start_equity(),
             self.portfolio.consecutive_losses(),
         );
@@ -702,6 +734,27 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             && self.preservation_unchanged == Some(key)
         {
             return false;
+        }
+        // The figures moved (a position is open), but not enough to change the level:
+        // check the band of equities that change nothing, made afresh when the peak, the
+        // day start or the machine moved on.
+        let (equity, day_start, losses) = key;
+        let peak = self.portfolio.peak_equity();
+        let holds = |engine: &Self| {
+            engine.settled.as_ref().is_some_and(|band| {
+                engine
+                    .preservation
+                    .is_settled(band, equity, peak, day_start, losses, now)
+            })
+        };
+        let mut settled = holds(self);
+        if !settled {
+            self.settled = self.preservation.settled_band(peak, day_start);
+            settled = holds(self);
+        }
+        if settled {
+            self.preservation_unchanged = Some(key);
+            return true;
         }
         let snapshot = self.portfolio.snapshot();
         let inputs = PreservationInputs::from_snapshot(&snapshot, now);
@@ -1168,37 +1221,21 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         let mut due = std::mem::take(&mut self.due);
         self.scheduler.due_into(now, &mut due);
         for job in due.drain(..) {
-            let DueJob { name, missed, .. } = &job;
-            let missed = *missed;
-            match &**name {
-                "heartbeat" => self.last_heartbeat = Some(now),
-                account::RISK_BOOK_JOB => self.book_due = true,
-                "daily_summary" => {
-                    let message = self.daily_summary_message(now);
-                    self.day = DayCounters::default();
-                    self.raise(Severity::Info, AlertKind::System, None, message, now);
-                    self.events.push(AuditEvent::JobRan {
-                        job: name.to_string(),
-                        scheduled_for: job.scheduled_for(),
-                        started_at: now,
-                        finished_at: now,
-                        outcome: if missed > 0 {
-                            JobOutcome::Coalesced { missed }
-                        } else {
-                            JobOutcome::Succeeded
-                        },
-                    });
-                }
-                _ => {}
+            if job.id == self.jobs.heartbeat {
+                self.last_heartbeat = Some(now);
+            } else if Some(job.id) == self.jobs.risk_book {
+                self.book_due = true;
+            } else if job.id == self.jobs.daily_summary {
+                self.daily_summary(job, now);
             }
-            self.scheduler.finish(name);
+            self.scheduler.finish(job.id);
         }
         self.due = due;
     }
 
     /// The daily summary: P&L, trades and win rate, positions vs the limit, daily loss used
     /// vs the limit, kill switch, level, events (feed health), the account rules if any.
-    fn daily_summary_message(&self, now: Timestamp) -> String {
+    fn daily_summary(&mut self, job: DueJob, now: Timestamp) {
         let snap = self.portfolio.snapshot();
         let limit_pct = self.gate.config().max_daily_loss_pct;
         let limit = snap.day_start_equity.value() * limit_pct / Decimal::ONE_HUNDRED;
@@ -1233,7 +1270,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
                 )
             })
             .unwrap_or_default();
-        format!(
+        let message = format!(
             "daily summary: equity {}, daily P&L {}, trades closed {} (win rate {}), open positions {}/{}, daily loss used {}% of the {}% limit, drawdown {}, level {}, kill switch {}, market events {}{}",
             snap.equity.value().round_dp(2),
             snap.daily_pnl.value().round_dp(2),
@@ -1252,7 +1289,20 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             },
             self.day.events,
             account
-        )
+        );
+        self.day = DayCounters::default();
+        self.raise(Severity::Info, AlertKind::System, None, message, now);
+        self.events.push(AuditEvent::JobRan {
+            job: self.scheduler.name(job.id).to_string(),
+            scheduled_for: job.scheduled_for(),
+            started_at: now,
+            finished_at: now,
+            outcome: if job.missed > 0 {
+                JobOutcome::Coalesced { missed: job.missed }
+            } else {
+                JobOutcome::Succeeded
+            },
+        });
     }
 
     fn raise(

@@ -14,7 +14,6 @@
 //! Checking for due jobs is O(1) when nothing is due (one comparison).
 
 use std::str::FromStr;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use cron::Schedule;
@@ -34,11 +33,16 @@ pub const DEFAULT_JOBS: [(&str, &str); 5] = [
     ("weekly_shadow_report", "0 0 9 * * Mon"),
 ];
 
+/// A registered job, as returned by [`Scheduler::register`]: cheap to copy and compare,
+/// so dispatching a due job costs no string comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct JobId(usize);
+
 /// A job that is due now.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DueJob {
-    /// Job name.
-    pub name: Arc<str>,
+    /// The job ([`Scheduler::name`] gives its name).
+    pub id: JobId,
     /// The latest scheduled time that has passed, as Unix seconds.
     pub scheduled_for_secs: i64,
     /// Earlier scheduled times folded into this run.
@@ -131,7 +135,7 @@ impl JobSchedule {
 
 #[derive(Debug, Clone)]
 struct Job {
-    name: Arc<str>,
+    name: Box<str>,
     schedule: JobSchedule,
     next: Option<i64>,
     running: bool,
@@ -165,7 +169,12 @@ impl Scheduler {
     }
 
     /// Adds a job; its first run is the first scheduled time strictly after `now`.
-    pub fn register(&mut self, name: &str, expr: &str, now: Timestamp) -> Result<(), EngineError> {
+    pub fn register(
+        &mut self,
+        name: &str,
+        expr: &str,
+        now: Timestamp,
+    ) -> Result<JobId, EngineError> {
         let schedule = JobSchedule::parse(expr).map_err(|message| EngineError::Schedule {
             job: name.to_string(),
             expr: expr.to_string(),
@@ -179,15 +188,26 @@ impl Scheduler {
             });
         }
         let next = schedule.next_after(now.timestamp());
+        let id = JobId(self.jobs.len());
         self.jobs.push(Job {
-            name: Arc::from(name),
+            name: Box::from(name),
             schedule,
             next,
             running: false,
             runs: 0,
         });
         self.recompute_earliest();
-        Ok(())
+        Ok(id)
+    }
+
+    /// The id of the job called `name`, if registered.
+    pub fn id(&self, name: &str) -> Option<JobId> {
+        self.jobs.iter().position(|j| &*j.name == name).map(JobId)
+    }
+
+    /// The name of a job (empty for an id that this scheduler did not give).
+    pub fn name(&self, id: JobId) -> &str {
+        self.jobs.get(id.0).map_or("", |j| &j.name)
     }
 
     /// Names of the registered jobs.
@@ -224,7 +244,7 @@ impl Scheduler {
             Some(t) if now >= t => {}
             _ => return,
         }
-        for job in &mut self.jobs {
+        for (i, job) in self.jobs.iter_mut().enumerate() {
             let Some(first) = job.next else { continue };
             if job.running || now < first {
                 continue;
@@ -238,7 +258,7 @@ impl Scheduler {
             job.running = true;
             job.runs += 1;
             due.push(DueJob {
-                name: job.name.clone(),
+                id: JobId(i),
                 scheduled_for_secs: latest,
                 missed,
             });
@@ -247,12 +267,8 @@ impl Scheduler {
     }
 
     /// Marks a job as finished so it can be due again.
-    pub fn finish(&mut self, name: &str) {
-        if let Some(job) = self
-            .jobs
-            .iter_mut()
-            .find(|j| std::ptr::eq(j.name.as_ptr(), name.as_ptr()) || &*j.name == name)
-        {
+    pub fn finish(&mut self, id: JobId) {
+        if let Some(job) = self.jobs.get_mut(id.0) {
             job.running = false;
             if let Some(next) = job.next
                 && self.earliest.is_none_or(|e| next < e)
@@ -290,41 +306,43 @@ mod tests {
     #[test]
     fn a_job_is_due_once_its_time_passes() {
         let mut s = Scheduler::new();
-        s.register("heartbeat", "0 * * * * *", t(0, 0, 30)).unwrap();
+        let heartbeat = s.register("heartbeat", "0 * * * * *", t(0, 0, 30)).unwrap();
         assert!(s.due(t(0, 0, 59)).is_empty());
         let due = s.due(t(0, 1, 0));
         assert_eq!(
             due,
             vec![DueJob {
-                name: Arc::from("heartbeat"),
+                id: heartbeat,
                 scheduled_for_secs: t(0, 1, 0).timestamp(),
                 missed: 0
             }]
         );
-        s.finish("heartbeat");
+        assert_eq!(s.name(heartbeat), "heartbeat");
+        assert_eq!(s.id("heartbeat"), Some(heartbeat));
+        s.finish(heartbeat);
         assert_eq!(s.next_run("heartbeat"), Some(t(0, 2, 0)));
     }
 
     #[test]
     fn missed_runs_coalesce_into_one() {
         let mut s = Scheduler::new();
-        s.register("snap", "0 */5 * * * *", t(0, 0, 0)).unwrap();
+        let snap = s.register("snap", "0 */5 * * * *", t(0, 0, 0)).unwrap();
         let due = s.due(t(0, 23, 0));
         assert_eq!(due.len(), 1);
         assert_eq!(due[0].scheduled_for(), t(0, 20, 0));
         assert_eq!(due[0].missed, 3); // 00:05, 00:10, 00:15 folded into the 00:20 run
-        s.finish("snap");
+        s.finish(snap);
         assert_eq!(s.next_run("snap"), Some(t(0, 25, 0)));
     }
 
     #[test]
     fn a_running_job_never_overlaps_itself() {
         let mut s = Scheduler::new();
-        s.register("heartbeat", "0 * * * * *", t(0, 0, 0)).unwrap();
+        let heartbeat = s.register("heartbeat", "0 * * * * *", t(0, 0, 0)).unwrap();
         assert_eq!(s.due(t(0, 1, 0)).len(), 1);
         // Still running at the next tick: not due again.
         assert!(s.due(t(0, 2, 0)).is_empty());
-        s.finish("heartbeat");
+        s.finish(heartbeat);
         let due = s.due(t(0, 2, 0));
         assert_eq!(due.len(), 1);
         assert_eq!(due[0].scheduled_for(), t(0, 2, 0));
@@ -339,7 +357,7 @@ mod tests {
         let names: Vec<String> = s
             .due(t(9, 0, 0))
             .into_iter()
-            .map(|d| d.name.to_string())
+            .map(|d| s.name(d.id).to_string())
             .collect();
         assert!(names.contains(&"weekly_shadow_report".to_string()));
         assert!(names.contains(&"daily_health_report".to_string()));
@@ -361,12 +379,12 @@ mod tests {
     #[test]
     fn every_schedules_align_to_the_epoch_and_coalesce() {
         let mut s = Scheduler::new();
-        s.register("snap", "@every 5m", t(0, 2, 30)).unwrap();
+        let snap = s.register("snap", "@every 5m", t(0, 2, 30)).unwrap();
         assert_eq!(s.next_run("snap"), Some(t(0, 5, 0)));
         let due = s.due(t(0, 21, 0));
         assert_eq!(due[0].scheduled_for(), t(0, 20, 0));
         assert_eq!(due[0].missed, 3);
-        s.finish("snap");
+        s.finish(snap);
         assert_eq!(s.next_run("snap"), Some(t(0, 25, 0)));
         assert!(s.register("bad", "@every 0s", t(0, 0, 0)).is_err());
         assert!(s.register("bad2", "@every 5x", t(0, 0, 0)).is_err());
@@ -375,10 +393,10 @@ mod tests {
     #[test]
     fn a_year_long_jump_is_counted_without_hanging() {
         let mut s = Scheduler::new();
-        s.register("heartbeat", "0 * * * * *", t(0, 0, 0)).unwrap();
+        let heartbeat = s.register("heartbeat", "0 * * * * *", t(0, 0, 0)).unwrap();
         let due = s.due(t(0, 0, 0) + Duration::days(365));
         assert_eq!(due[0].missed, MAX_COUNTED_MISSES);
-        s.finish("heartbeat");
+        s.finish(heartbeat);
         assert_eq!(
             s.next_run("heartbeat"),
             Some(t(0, 1, 0) + Duration::days(365))

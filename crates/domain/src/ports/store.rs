@@ -154,12 +154,13 @@ pub const GENESIS_HASH: &str = "000000000000000000000000000000000000000000000000
 pub fn link_hash(sha256: Sha256, prev_hash: &str, event_json: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = sha256(&[prev_hash.as_bytes(), event_json]);
-    let mut out = String::with_capacity(64);
-    for byte in digest {
-        out.push(char::from(HEX[usize::from(byte >> 4)]));
-        out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    let mut out = [0u8; 64];
+    for (pair, byte) in out.chunks_exact_mut(2).zip(digest) {
+        pair[0] = HEX[usize::from(byte >> 4)];
+        pair[1] = HEX[usize::from(byte & 0x0f)];
     }
-    out
+    // Only ASCII hex digits were written.
+    String::from_utf8(out.to_vec()).unwrap_or_default()
 }
 
 /// The last link of the chain: what the next appended event links to.
@@ -445,9 +446,12 @@ impl OperatorRequest {
     }
 }
 
+/// What every [`request_event_id`] starts with.
+pub const REQUEST_EVENT_ID_PREFIX: &str = "operator_request:";
+
 /// The event id of the batch that applies request `id` (`operator_request:<id>`).
 pub fn request_event_id(id: u64) -> String {
-    format!("operator_request:{id}")
+    format!("{REQUEST_EVENT_ID_PREFIX}{id}")
 }
 
 /// A stored daily report (the daily health report of the shadow collector, or the
