@@ -318,6 +318,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         reason: &str,
     ) -> Result<bool, EngineError> {
         let now = self.clock.now();
+        let who = describe_actor(&actor);
         match self.kill_switch.activate(actor, reason, now) {
             Ok(Some(event)) => {
                 self.events.clear();
@@ -326,7 +327,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
                     Severity::Critical,
                     AlertKind::KillSwitch,
                     None,
-                    format!("kill switch activated: {reason}"),
+                    format!("kill switch activated by {who}: {reason}"),
                     now,
                 );
                 self.persist(&format!("kill_switch_on:{}", now.timestamp_micros()), now)
@@ -341,6 +342,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
     /// Clears the stored kill-switch flag (reason required) and records it at once.
     pub async fn kill_switch_off(&mut self, actor: Actor, reason: &str) -> Result<(), EngineError> {
         let now = self.clock.now();
+        let who = describe_actor(&actor);
         let event = self
             .kill_switch
             .deactivate(actor, reason, now)
@@ -351,7 +353,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             Severity::Warning,
             AlertKind::KillSwitch,
             None,
-            format!("kill switch deactivated: {reason}"),
+            format!("kill switch deactivated by {who}: {reason}"),
             now,
         );
         self.persist(&format!("kill_switch_off:{}", now.timestamp_micros()), now)
@@ -371,6 +373,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         self.events.clear();
         self.closed.clear();
         let actor = request.actor.clone();
+        let who = describe_actor(&actor);
         let outcome = match &request.command {
             OperatorCommand::KillSwitchOn { reason } => {
                 match self.kill_switch.activate(actor, reason.as_str(), now) {
@@ -380,7 +383,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
                             Severity::Critical,
                             AlertKind::KillSwitch,
                             None,
-                            format!("kill switch activated: {reason}"),
+                            format!("kill switch activated by {who}: {reason}"),
                             now,
                         );
                         RequestOutcome::Applied("kill switch activated".into())
@@ -397,7 +400,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
                             Severity::Warning,
                             AlertKind::KillSwitch,
                             None,
-                            format!("kill switch deactivated: {reason}"),
+                            format!("kill switch deactivated by {who}: {reason}"),
                             now,
                         );
                         let mut note = "stored kill switch cleared".to_string();
@@ -1350,6 +1353,15 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             }
         }
         Ok(())
+    }
+}
+
+/// Who changed the kill switch, for alert texts (`operator ana`, `telegram chat 42`).
+fn describe_actor(actor: &Actor) -> String {
+    match actor {
+        Actor::Operator { name } => format!("operator {name}"),
+        Actor::Telegram { chat_id } => format!("telegram chat {chat_id}"),
+        Actor::Automatic { trigger } => format!("automatic trigger {}", trigger.as_str()),
     }
 }
 

@@ -142,6 +142,11 @@ fn kill_switch_requests_are_audited_and_a_refusal_is_recorded_not_lost() {
     );
     block_on(engine.apply_request(&on)).unwrap();
     assert!(engine.kill_switch_active());
+    // The alert (what Telegram shows) names who did it and why.
+    assert!(engine.last_events().iter().any(|e| matches!(
+        e,
+        AuditEvent::AlertRaised { alert } if alert.message == "kill switch activated by operator ana: drill"
+    )));
     let off = queue(
         &engine,
         OperatorCommand::KillSwitchOff {
