@@ -222,9 +222,7 @@ pub async fn run_session_with(
 ) -> Result<SessionReport, RuntimeError> {
     check_options(opts)?;
     let cfg = loaded.config;
-    let files = replay_files(opts.data.as_deref().unwrap_or(Path::new(BUNDLED_DATA_DIR)))?;
-    let symbols: Vec<Symbol> = files.iter().map(|f| f.symbol.clone()).collect();
-    let merged = MergedCandles::open(files, TimeRange::ALL)?;
+    let (mut source, symbols) = open_source(opts, &cfg)?;
     let feed = opts.feed.as_str();
 
     let wall = SystemClock;
@@ -280,7 +278,7 @@ pub async fn run_session_with(
     let mut report_day: Option<NaiveDate> = None;
     let mut reports_written = 0u32;
 
-    for candle in merged {
+    loop {
         if stop.load(Ordering::SeqCst) {
             interrupted = true;
             break;
@@ -288,7 +286,26 @@ pub async fn run_session_with(
         if opts.iterations >= 0 && processed >= opts.iterations {
             break;
         }
-        let event = MarketEvent::Candle(candle?);
+        let event = match source.next().await? {
+            Next::Event(event) => event,
+            Next::End => break,
+            Next::Idle => {
+                // A live feed between candles: requests, heartbeat and status go on.
+                let now = wall.now();
+                beat(
+                    &mut engine,
+                    store.as_ref(),
+                    &board,
+                    opts,
+                    &run_id,
+                    feed,
+                    now,
+                )
+                .await?;
+                last_beat = Some(now);
+                continue;
+            }
+        };
         let at = event.event_time();
         if resume_after.is_some_and(|r| at <= r) {
             engine.warm_up(&event);
@@ -389,6 +406,94 @@ pub async fn run_session_with(
         interrupted,
         notices: loaded.notices,
     })
+}
+
+/// Where a session's market events come from.
+pub enum Source {
+    /// Candle files merged in time order, read as fast as the loop asks.
+    Replay(MergedCandles),
+    /// A live feed running in its own task (reconnects and backfill are its business),
+    /// handing events over a channel so that waiting for one can be interrupted.
+    Live(tokio::sync::mpsc::Receiver<Result<MarketEvent, domain::ports::FeedError>>),
+}
+
+/// What [`Source::next`] found.
+pub enum Next {
+    /// The next market event.
+    Event(MarketEvent),
+    /// Nothing for a second (live feeds only).
+    Idle,
+    /// The source is exhausted (replays only).
+    End,
+}
+
+impl Source {
+    /// The next event; a live feed answers [`Next::Idle`] after a second without one.
+    /// A live feed's transport or parse error is logged and the session goes on (the feed
+    /// recovers by itself); a replay's bad row stops the session with `file:line`.
+    pub async fn next(&mut self) -> Result<Next, RuntimeError> {
+        match self {
+            Source::Replay(candles) => match candles.next() {
+                Some(candle) => Ok(Next::Event(MarketEvent::Candle(candle?))),
+                None => Ok(Next::End),
+            },
+            Source::Live(rx) => {
+                let idle = tokio::time::sleep(std::time::Duration::from_secs(1));
+                tokio::select! {
+                    received = rx.recv() => match received {
+                        Some(Ok(event)) => Ok(Next::Event(event)),
+                        Some(Err(e)) => {
+                            tracing::warn!("market-data feed: {e}");
+                            Ok(Next::Idle)
+                        }
+                        None => Ok(Next::End),
+                    },
+                    () = idle => Ok(Next::Idle),
+                }
+            }
+        }
+    }
+
+    /// Runs `feed` in its own task and reads it through a channel.
+    pub fn live(mut feed: Box<dyn domain::ports::MarketDataFeed>) -> Self {
+        let (tx, rx) = tokio::sync::mpsc::channel(1024);
+        tokio::spawn(async move {
+            loop {
+                let item = match feed.next_event().await {
+                    Ok(Some(event)) => Ok(event),
+                    Ok(None) => break,
+                    Err(e) => Err(e),
+                };
+                if tx.send(item).await.is_err() {
+                    break; // the session ended
+                }
+            }
+        });
+        Source::Live(rx)
+    }
+}
+
+/// The session's source and the symbols it trades.
+fn open_source(
+    opts: &SessionOptions,
+    cfg: &config::RampartConfig,
+) -> Result<(Source, Vec<Symbol>), RuntimeError> {
+    match opts.feed {
+        FeedKind::Replay => {
+            let files = replay_files(opts.data.as_deref().unwrap_or(Path::new(BUNDLED_DATA_DIR)))?;
+            let symbols: Vec<Symbol> = files.iter().map(|f| f.symbol.clone()).collect();
+            Ok((
+                Source::Replay(MergedCandles::open(files, TimeRange::ALL)?),
+                symbols,
+            ))
+        }
+        feed => {
+            let _ = cfg;
+            Err(RuntimeError::BadInput(format!(
+                "--feed {feed:?} is not available yet: it arrives with its exchange adapter; use --feed replay"
+            )))
+        }
+    }
 }
 
 /// Once a second: operator requests, heartbeat (file and store), status board.
