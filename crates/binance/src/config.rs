@@ -54,6 +54,8 @@ pub struct BinanceConfig {
     pub circuit_cooldown_secs: u64,
     /// Symbol spelling rules.
     pub symbols: SymbolMap,
+    /// The WebSocket kline feed (`[binance.feed]`).
+    pub feed: KlineFeedConfig,
 }
 
 impl Default for BinanceConfig {
@@ -72,6 +74,7 @@ impl Default for BinanceConfig {
             circuit_failure_threshold: 5,
             circuit_cooldown_secs: 30,
             symbols: SymbolMap::default(),
+            feed: KlineFeedConfig::default(),
         }
     }
 }
@@ -139,6 +142,7 @@ impl BinanceConfig {
         if let Err(e) = self.symbols.validate() {
             problems.push(e);
         }
+        problems.extend(self.feed.problems());
         if problems.is_empty() {
             Ok(())
         } else {
@@ -149,6 +153,82 @@ impl BinanceConfig {
     /// The per-request timeout.
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms)
+    }
+}
+
+/// Settings of [`crate::BinanceKlineFeed`]: which candles, and how the stream is kept alive.
+///
+/// Durations are in milliseconds so tests can shrink them; the defaults suit mainnet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KlineFeedConfig {
+    /// Candle interval as Binance spells it (`1m`, `5m`, `1h`, ...).
+    pub interval: String,
+    /// No frame at all (data, ping) for this long -> the connection is dropped and redialled.
+    pub watchdog_ms: u64,
+    /// A connection is closed and redialled after this long (Binance cuts them at 24 h).
+    pub max_connection_age_ms: u64,
+    /// First reconnect delay; doubles per failed attempt up to `reconnect_backoff_max_ms`.
+    pub reconnect_backoff_initial_ms: u64,
+    /// Largest reconnect delay (before jitter, which only shortens it: half to all of it).
+    pub reconnect_backoff_max_ms: u64,
+    /// Timeout of one WebSocket connect (TCP, TLS and upgrade).
+    pub connect_timeout_ms: u64,
+    /// REST polling period while the stream is down; `None` = one candle interval.
+    pub poll_interval_ms: Option<u64>,
+}
+
+impl Default for KlineFeedConfig {
+    fn default() -> Self {
+        Self {
+            interval: "1m".to_string(),
+            watchdog_ms: 30_000,
+            max_connection_age_ms: (23 * 60 + 50) * 60 * 1_000,
+            reconnect_backoff_initial_ms: 500,
+            reconnect_backoff_max_ms: 30_000,
+            connect_timeout_ms: 10_000,
+            poll_interval_ms: None,
+        }
+    }
+}
+
+impl KlineFeedConfig {
+    /// Every violation, as `binance.feed.<key> = value: expected ...`.
+    fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if self.interval.parse::<crate::KlineInterval>().is_err() {
+            problems.push(format!(
+                "binance.feed.interval = {:?}: expected a Binance interval such as \"1m\"",
+                self.interval
+            ));
+        }
+        for (key, value) in [
+            ("watchdog_ms", self.watchdog_ms),
+            ("max_connection_age_ms", self.max_connection_age_ms),
+            (
+                "reconnect_backoff_initial_ms",
+                self.reconnect_backoff_initial_ms,
+            ),
+            ("connect_timeout_ms", self.connect_timeout_ms),
+            ("poll_interval_ms", self.poll_interval_ms.unwrap_or(1)),
+        ] {
+            if value == 0 {
+                problems.push(format!("binance.feed.{key} = 0: expected > 0"));
+            }
+        }
+        if self.reconnect_backoff_max_ms < self.reconnect_backoff_initial_ms {
+            problems.push(format!(
+                "binance.feed.reconnect_backoff_max_ms = {}: expected >= reconnect_backoff_initial_ms ({})",
+                self.reconnect_backoff_max_ms, self.reconnect_backoff_initial_ms
+            ));
+        }
+        if self.max_connection_age_ms > 24 * 60 * 60 * 1_000 {
+            problems.push(format!(
+                "binance.feed.max_connection_age_ms = {}: expected <= 86400000 (Binance closes connections at 24 h)",
+                self.max_connection_age_ms
+            ));
+        }
+        problems
     }
 }
 

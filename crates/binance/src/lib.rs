@@ -8,10 +8,11 @@
 //! - [`http`] — `RestClient`: signed requests, server-time offset, weight/429/418 handling
 //! - [`market_data`] — closed candles over REST with pagination, instrument filters
 //! - [`execution`] — `BinanceVenue`, the `ExecutionVenue` port
+//! - [`ws`] — the combined WebSocket stream and `BinanceKlineFeed`, the `MarketDataFeed` port
+//!   (watchdog, 24 h reconnect, backoff with jitter, REST backfill and polling fallback)
 //! - [`account`] — `AccountPermissions` and `AccountSafetyIssue` for readiness
 //!
-//! Not yet here (next increment): the WebSocket kline/trade streams behind `MarketDataFeed`.
-//! See `docs/binance.md`.
+//! Not yet here: the trade stream. See `docs/binance.md`.
 
 pub mod account;
 pub mod config;
@@ -20,14 +21,16 @@ pub mod error;
 pub mod execution;
 pub mod http;
 pub mod market_data;
+pub mod ws;
 
 pub use account::{AccountPermissions, AccountSafetyIssue};
-pub use config::{BinanceConfig, SymbolMap};
+pub use config::{BinanceConfig, KlineFeedConfig, SymbolMap};
 pub use credential::Credentials;
 pub use error::{ApiError, BinanceError, ErrorClass};
 pub use execution::BinanceVenue;
 pub use http::client::RestClient;
 pub use market_data::KlineInterval;
+pub use ws::feed::{BinanceKlineFeed, FeedStats};
 
 /// Parsers exposed for tests against the recorded fixtures (wire shapes stay private).
 #[doc(hidden)]

@@ -1,8 +1,8 @@
 //! Public market data over REST: closed candles for history and gap backfill, and the
 //! instrument filters of `exchangeInfo`. No API key needed (dry-run mode).
 //!
-//! The WebSocket stream (the `MarketDataFeed` port) is the next increment; its gap
-//! backfill after a reconnect will call [`RestClient::klines_history`].
+//! The WebSocket stream (the `MarketDataFeed` port) is [`crate::BinanceKlineFeed`]; its gap
+//! backfill after a reconnect and its polling fallback call [`RestClient::klines_history`].
 
 use std::fmt;
 use std::str::FromStr;
@@ -31,6 +31,22 @@ impl KlineInterval {
     /// The interval as Binance spells it.
     pub fn as_str(self) -> &'static str {
         self.0
+    }
+
+    /// Length in milliseconds (`1M` counted as 30 days: used for polling periods and
+    /// look-back windows, never to compute candle boundaries).
+    pub fn millis(self) -> i64 {
+        let (n, unit) = self.0.split_at(self.0.len() - 1);
+        let n: i64 = n.parse().unwrap_or(1);
+        let unit_ms = match unit {
+            "s" => 1_000,
+            "m" => 60_000,
+            "h" => 3_600_000,
+            "d" => 86_400_000,
+            "w" => 7 * 86_400_000,
+            _ => 30 * 86_400_000, // "M"
+        };
+        n * unit_ms
     }
 }
 

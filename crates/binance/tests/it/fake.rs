@@ -68,6 +68,8 @@ pub struct FakeState {
     /// Delay before answering a new order (the order is placed first).
     pub order_delay: Option<Duration>,
     pub klines: Vec<Value>,
+    /// Klines of symbols other than BTCUSDT (an absent symbol is answered -1121).
+    pub other_klines: HashMap<String, Vec<Value>>,
     pub used_weight: u64,
     pub next_id: i64,
     /// Signed requests refused for a bad signature or timestamp.
@@ -279,11 +281,15 @@ fn klines(st: &FakeState, p: &HashMap<String, String>) -> (u16, String) {
         .and_then(|v| v.parse().ok())
         .unwrap_or(i64::MAX);
     let limit: usize = p.get("limit").and_then(|v| v.parse().ok()).unwrap_or(500);
-    if p.get("symbol").map(String::as_str) != Some("BTCUSDT") {
-        return error(400, -1121, "Invalid symbol.");
-    }
-    let rows: Vec<Value> = st
-        .klines
+    let symbol = p.get("symbol").map(String::as_str).unwrap_or("");
+    let all = match symbol {
+        "BTCUSDT" => &st.klines,
+        other => match st.other_klines.get(other) {
+            Some(rows) => rows,
+            None => return error(400, -1121, "Invalid symbol."),
+        },
+    };
+    let rows: Vec<Value> = all
         .iter()
         .filter(|r| {
             let open = r[0].as_i64().unwrap_or(0);

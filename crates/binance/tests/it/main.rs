@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used)] // test setup and fixtures: a failure should stop the test
 
 mod fake;
+mod fake_ws;
+mod feed;
 mod filters;
 mod klines;
 mod limits;
