@@ -35,6 +35,10 @@ pub struct RampartConfig {
     pub account: AccountConfig,
     /// Telegram alerts and operator commands; off by default.
     pub telegram: TelegramConfig,
+    /// `[binance]`: the Binance adapter's settings (REST and WebSocket base URLs, symbol map,
+    /// feed). Kept as TOML here and checked by the runtime against the adapter's own schema
+    /// (`binance::BinanceConfig`, docs/binance.md), so this crate needs no adapter.
+    pub binance: toml::Table,
 }
 
 impl RampartConfig {

@@ -487,13 +487,34 @@ fn open_source(
                 symbols,
             ))
         }
-        feed => {
-            let _ = cfg;
-            Err(RuntimeError::BadInput(format!(
-                "--feed {feed:?} is not available yet: it arrives with its exchange adapter; use --feed replay"
-            )))
+        FeedKind::Binance => {
+            let symbols = cfg.risk.symbol_allowlist.clone();
+            let rest = binance::RestClient::new(
+                binance_config(cfg)?,
+                None, // dry-run: public endpoints only, no key
+                Arc::new(SystemClock),
+            )
+            .map_err(|e| RuntimeError::BadInput(format!("[binance]: {e}")))?;
+            let feed = binance::BinanceKlineFeed::start(Arc::new(rest), symbols.clone())
+                .map_err(|e| RuntimeError::BadInput(format!("[binance]: {e}")))?;
+            Ok((Source::live(Box::new(feed)), symbols))
         }
+        FeedKind::Coinbase => Err(RuntimeError::BadInput(
+            "--feed coinbase is not available yet: it arrives with its exchange adapter; use --feed replay or binance"
+                .into(),
+        )),
     }
+}
+
+/// The Binance adapter's settings: its defaults (mainnet) overridden by `[binance]`.
+pub fn binance_config(cfg: &config::RampartConfig) -> Result<binance::BinanceConfig, RuntimeError> {
+    let config: binance::BinanceConfig = toml::Value::Table(cfg.binance.clone())
+        .try_into()
+        .map_err(|e| RuntimeError::BadInput(format!("[binance]: {e}")))?;
+    config
+        .validate()
+        .map_err(|e| RuntimeError::BadInput(format!("[binance]: {e}")))?;
+    Ok(config)
 }
 
 /// Once a second: operator requests, heartbeat (file and store), status board.
@@ -593,10 +614,25 @@ pub fn check_options(opts: &SessionOptions) -> Result<(), RuntimeError> {
                 mode.as_str()
             )));
         }
-        (feed, _) => {
+        (FeedKind::Binance, TradingMode::DryRun) => {
+            if opts.speed.is_some() || opts.data.is_some() {
+                return Err(RuntimeError::BadInput(
+                    "--speed and --data apply to replays; --feed binance streams live candles"
+                        .into(),
+                ));
+            }
+        }
+        (FeedKind::Binance, mode) => {
             return Err(RuntimeError::BadInput(format!(
-                "--feed {feed:?} is not available yet: it arrives with its exchange adapter; use --feed replay"
+                "--mode {} with --feed binance needs the Binance order venue wired (testnet or mainnet keys); only dry-run is available yet",
+                mode.as_str()
             )));
+        }
+        (FeedKind::Coinbase, _) => {
+            return Err(RuntimeError::BadInput(
+                "--feed coinbase is not available yet: it arrives with its exchange adapter; use --feed replay or binance"
+                    .into(),
+            ));
         }
     }
     if let Some(speed) = opts.speed

@@ -40,7 +40,7 @@ fn unknown_config_key_exits_2_with_file_and_line() {
 #[test]
 fn unavailable_feeds_and_modes_are_refused_with_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run(dir.path(), &["--feed", "binance"]);
+    let out = run(dir.path(), &["--feed", "coinbase"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let out = run(dir.path(), &["--mode", "live"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod binance;
 mod crash;
 mod ftmo;
 mod lifecycle;

@@ -1,0 +1,133 @@
+//! `runtime --feed binance` (dry-run on live candles) end to end against a local fake of
+//! Binance: the combined WebSocket stream sends closed klines in the documented frame shape
+//! (../shared/fixtures/binance/ws_kline_event_doc_example.json), REST answers klines.
+
+use std::path::PathBuf;
+
+use futures::SinkExt;
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::support::*;
+
+fn kline_sample() -> Value {
+    let shared = std::env::var("RAMPART_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")));
+    let text =
+        std::fs::read_to_string(shared.join("fixtures/binance/ws_kline_event_doc_example.json"))
+            .unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// A closed 1-minute kline frame of the combined stream (prices made consistent: the
+/// documented sample's open lies below its low).
+fn kline(venue: &str, open_ms: i64, price: &str) -> String {
+    let mut data = kline_sample();
+    data["s"] = json!(venue);
+    data["E"] = json!(open_ms + 60_000);
+    let k = &mut data["k"];
+    k["s"] = json!(venue);
+    k["i"] = json!("1m");
+    k["t"] = json!(open_ms);
+    k["T"] = json!(open_ms + 59_999);
+    k["x"] = json!(true);
+    for field in ["o", "h", "l", "c"] {
+        k[field] = json!(price);
+    }
+    json!({"stream": format!("{}@kline_1m", venue.to_ascii_lowercase()), "data": data}).to_string()
+}
+
+#[allow(clippy::disallowed_methods)] // the fake exchange lives in wall-clock time
+fn this_minute_ms() -> i64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    i64::try_from(now).unwrap() / 60_000 * 60_000
+}
+
+/// Starts the fake REST and WebSocket servers; returns (rest base URL, ws base URL).
+fn fake_binance() -> (String, String) {
+    let rest = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let ws = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    rest.set_nonblocking(true).unwrap();
+    ws.set_nonblocking(true).unwrap();
+    let urls = (
+        format!("http://{}", rest.local_addr().unwrap()),
+        format!("ws://{}", ws.local_addr().unwrap()),
+    );
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            // REST: no history to backfill (the stream delivers everything).
+            let app = axum::Router::new().fallback(|| async { "[]" });
+            let rest = tokio::net::TcpListener::from_std(rest).unwrap();
+            tokio::spawn(async move { axum::serve(rest, app).await.unwrap() });
+            let ws = tokio::net::TcpListener::from_std(ws).unwrap();
+            while let Ok((tcp, _)) = ws.accept().await {
+                tokio::spawn(async move {
+                    let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else {
+                        return;
+                    };
+                    let start = this_minute_ms();
+                    for i in 0..5 {
+                        let open = start + i * 60_000;
+                        for (venue, price) in [("BTCUSDT", "42000.5"), ("ETHUSDT", "2200.25")] {
+                            if ws
+                                .send(Message::text(kline(venue, open, price)))
+                                .await
+                                .is_err()
+                            {
+                                return;
+                            }
+                        }
+                    }
+                    // Stay connected (silent) until the client goes.
+                    tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+                });
+            }
+        });
+    });
+    urls
+}
+
+#[test]
+fn dry_run_on_live_binance_candles() {
+    let (rest, ws) = fake_binance();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = runtime(dir.path(), &["--feed", "binance", "--iterations", "8"]);
+    cmd.env("RAMPART__BINANCE__REST_BASE_URL", &rest)
+        .env("RAMPART__BINANCE__WS_BASE_URL", &ws);
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let summary = stdout(&out);
+    let events = summary
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("events"))
+        .map(|rest| {
+            rest.split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        });
+    assert_eq!(events.as_deref(), Some("8"), "{summary}");
+    let heartbeat: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("heartbeat.json")).unwrap())
+            .unwrap();
+    assert_eq!(heartbeat["feed"], "binance", "{heartbeat}");
+}
+
+#[test]
+fn binance_feed_refuses_paper_mode_and_replay_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path(), &["--feed", "binance", "--mode", "paper"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("only dry-run"), "{}", stderr(&out));
+    let out = run(dir.path(), &["--feed", "binance", "--speed", "60"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(!dir.path().join("rampart.db").exists());
+}
