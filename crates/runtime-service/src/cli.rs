@@ -14,6 +14,7 @@ use tracing::Instrument;
 use crate::error::RuntimeError;
 use crate::operator::{self, OperatorEnv};
 use crate::session::{self, FeedKind, SessionOptions};
+use crate::status::LiveRuntime;
 use crate::{InstanceLock, StatusBoard, logging, view};
 
 /// Trading mode flag.
@@ -276,8 +277,14 @@ async fn run_pipeline(cli: Cli, stop: Arc<AtomicBool>) -> Result<String, Runtime
     let store = stores.store.clone();
     let board = Arc::new(StatusBoard::new());
     let shutdown = Arc::new(tokio::sync::Notify::new());
-    let kill_file = session::kill_file(&loaded.config, &opts.data_dir);
-    let bot = start_telegram(&loaded.config, &stores, &board, mode, &kill_file, &run_id)?;
+    let live = LiveRuntime {
+        board: board.clone(),
+        store: store.clone(),
+        cfg: loaded.config.clone(),
+        mode,
+        kill_file: session::kill_file(&loaded.config, &opts.data_dir),
+    };
+    let bot = start_telegram(&live, &stores, &run_id)?;
     if bot.is_none() {
         let _enter = span.enter();
         tracing::info!("Telegram is not configured: running without operator alerts");
@@ -287,13 +294,7 @@ async fn run_pipeline(cli: Cli, stop: Arc<AtomicBool>) -> Result<String, Runtime
     }
     let mut server = None;
     if let Some(addr) = http {
-        let view = Arc::new(view::LiveView::new(
-            board.clone(),
-            store.clone(),
-            loaded.config.clone(),
-            mode,
-            kill_file.clone(),
-        ));
+        let view = Arc::new(view::LiveView::new(live.clone()));
         if let Some(bot) = &bot {
             view.set_telegram(bot.notifier.metrics());
         }
@@ -358,22 +359,14 @@ impl RunningBot {
 
 /// Starts the bot when `[telegram]` enables it.
 fn start_telegram(
-    cfg: &config::RampartConfig,
+    live: &LiveRuntime,
     stores: &session::Stores,
-    board: &Arc<StatusBoard>,
-    mode: TradingMode,
-    kill_file: &std::path::Path,
     run_id: &str,
 ) -> Result<Option<RunningBot>, RuntimeError> {
-    let commands = Arc::new(crate::telegram::RuntimeCommands::new(
-        board.clone(),
-        stores.store.clone(),
-        cfg.clone(),
-        mode,
-        kill_file.to_path_buf(),
-    ));
+    let board = &live.board;
+    let commands = Arc::new(crate::telegram::RuntimeCommands::new(live.clone()));
     let Some(parts) = crate::telegram::build(
-        &cfg.telegram,
+        &live.cfg.telegram,
         stores.outbox.clone(),
         commands,
         Arc::new(domain::SystemClock),

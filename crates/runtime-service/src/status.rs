@@ -158,3 +158,35 @@ impl StatusBoard {
         self.latest.read().ok().and_then(|s| s.clone())
     }
 }
+
+/// What the surfaces of a running runtime (HTTP, Telegram) read: the status board the
+/// session publishes, the store, the configuration, the mode and the kill-switch file.
+#[derive(Clone)]
+pub struct LiveRuntime {
+    /// The session's latest status.
+    pub board: std::sync::Arc<StatusBoard>,
+    /// The store.
+    pub store: std::sync::Arc<dyn Store>,
+    /// The loaded configuration.
+    pub cfg: config::RampartConfig,
+    /// The mode readiness is judged for.
+    pub mode: TradingMode,
+    /// The kill-switch file source.
+    pub kill_file: std::path::PathBuf,
+}
+
+impl LiveRuntime {
+    /// Readiness now (wall clock), from the store and the kill-switch sources.
+    pub async fn readiness(&self) -> Result<readiness::ReadinessReport, domain::ports::StoreError> {
+        let kill =
+            crate::session::kill_switch_inputs(&self.kill_file, &self.cfg.kill_switch.env_var);
+        crate::gather::evaluate(
+            self.store.as_ref(),
+            &self.cfg,
+            self.mode,
+            domain::SystemClock.now(),
+            &kill,
+        )
+        .await
+    }
+}

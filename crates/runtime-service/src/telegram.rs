@@ -4,23 +4,20 @@
 //! the operator request queue like every other operator action, so they are audited and
 //! survive restarts.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::Duration as Span;
-use domain::ports::{AlertOutbox, OperatorCommand, Store};
-use domain::{Clock, SystemClock, TradingMode};
+use domain::ports::{AlertOutbox, OperatorCommand};
+use domain::{Clock, SystemClock};
 use telegram::{
     Access, Backoff, BotClient, BotToken, ClientConfig, CommandContext, CommandHandler,
     CommandPoller, NotifierConfig, PollerConfig, StormConfig, TelegramNotifier,
 };
 
 use crate::error::RuntimeError;
-use crate::gather;
-use crate::session::kill_switch_inputs;
-use crate::status::StatusBoard;
+use crate::status::{LiveRuntime, StatusBoard};
 
 /// The notifier and poller of a configured bot.
 pub struct TelegramParts {
@@ -127,46 +124,25 @@ fn verdict(r: domain::Readiness) -> &'static str {
 
 /// Answers operator commands from the status board and the store.
 pub struct RuntimeCommands {
-    board: Arc<StatusBoard>,
-    store: Arc<dyn Store>,
-    cfg: config::RampartConfig,
-    mode: TradingMode,
-    kill_file: PathBuf,
+    rt: LiveRuntime,
 }
 
 impl RuntimeCommands {
-    /// Commands answered for the runtime whose status `board` publishes.
-    pub fn new(
-        board: Arc<StatusBoard>,
-        store: Arc<dyn Store>,
-        cfg: config::RampartConfig,
-        mode: TradingMode,
-        kill_file: PathBuf,
-    ) -> Self {
-        Self {
-            board,
-            store,
-            cfg,
-            mode,
-            kill_file,
-        }
+    /// Commands answered for the running runtime.
+    pub fn new(rt: LiveRuntime) -> Self {
+        Self { rt }
     }
 
     async fn readiness(&self) -> Result<readiness::ReadinessReport, String> {
-        let kill = kill_switch_inputs(&self.kill_file, &self.cfg.kill_switch.env_var);
-        gather::evaluate(
-            self.store.as_ref(),
-            &self.cfg,
-            self.mode,
-            SystemClock.now(),
-            &kill,
-        )
-        .await
-        .map_err(|e| format!("could not evaluate readiness: {e}"))
+        self.rt
+            .readiness()
+            .await
+            .map_err(|e| format!("could not evaluate readiness: {e}"))
     }
 
     async fn queue(&self, ctx: &CommandContext, command: OperatorCommand) -> String {
         match self
+            .rt
             .store
             .enqueue_request(&command, &ctx.actor(), ctx.received_at)
             .await
@@ -198,7 +174,7 @@ impl CommandHandler for RuntimeCommands {
             }
             Err(e) => format!("{e}\n"),
         };
-        match self.board.latest() {
+        match self.rt.board.latest() {
             Some(s) => out.push_str(&format!(
                 "heartbeat {}s ago, {} events, level {}, kill switch {}",
                 (SystemClock.now() - s.updated_at).num_seconds().max(0),
@@ -212,7 +188,7 @@ impl CommandHandler for RuntimeCommands {
     }
 
     async fn status(&self, _ctx: &CommandContext) -> String {
-        let Some(s) = self.board.latest() else {
+        let Some(s) = self.rt.board.latest() else {
             return "the runtime has not published a status yet".into();
         };
         format!(
@@ -239,7 +215,7 @@ impl CommandHandler for RuntimeCommands {
         let today = now.date_naive().and_time(chrono::NaiveTime::MIN).and_utc();
         let mut out = String::new();
         for (label, from) in [("today", today), ("7 days", now - Span::days(7))] {
-            match self.store.events_between(from, now).await {
+            match self.rt.store.events_between(from, now).await {
                 Ok(records) => match crate::daily::Tally::of(&records) {
                     Ok(t) => out.push_str(&format!(
                         "{label}: {} signals, {} approved, {} rejected, {} blocked by turnover, {} fills, {} critical alerts\n",
@@ -255,7 +231,7 @@ impl CommandHandler for RuntimeCommands {
                 Err(e) => out.push_str(&format!("{label}: {e}\n")),
             }
         }
-        if let Some(s) = self.board.latest() {
+        if let Some(s) = self.rt.board.latest() {
             out.push_str(&format!(
                 "session: realised P&L {}, closed trades {}",
                 s.realized_pnl, s.session.closed_trades
@@ -265,19 +241,19 @@ impl CommandHandler for RuntimeCommands {
     }
 
     async fn positions(&self, _ctx: &CommandContext) -> String {
-        let Some(s) = self.board.latest() else {
+        let Some(s) = self.rt.board.latest() else {
             return "the runtime has not published a status yet".into();
         };
         if s.positions.is_empty() {
             return format!(
                 "no open positions (max {})",
-                self.cfg.risk.max_open_positions
+                self.rt.cfg.risk.max_open_positions
             );
         }
         let mut out = format!(
             "{} of max {} positions:\n",
             s.positions.len(),
-            self.cfg.risk.max_open_positions
+            self.rt.cfg.risk.max_open_positions
         );
         for p in &s.positions {
             out.push_str(&format!(
@@ -293,12 +269,12 @@ impl CommandHandler for RuntimeCommands {
     }
 
     async fn risk(&self, _ctx: &CommandContext) -> String {
-        let risk = &self.cfg.risk;
+        let risk = &self.rt.cfg.risk;
         let mut out = format!(
             "max daily loss {}%, max loss per trade {}%, max open positions {}\n",
             risk.max_daily_loss_pct, risk.max_loss_per_trade_pct, risk.max_open_positions
         );
-        if let Some(s) = self.board.latest() {
+        if let Some(s) = self.rt.board.latest() {
             out.push_str(&format!(
                 "daily P&L {} of equity {}, drawdown {}%, level {}, turnover block rate {}\n",
                 s.daily_pnl,
@@ -317,7 +293,7 @@ impl CommandHandler for RuntimeCommands {
 
     async fn signals(&self, _ctx: &CommandContext, last: u32) -> String {
         let since = SystemClock.now() - Span::days(1);
-        match self.store.signals_since(since).await {
+        match self.rt.store.signals_since(since).await {
             Ok(signals) if signals.is_empty() => "no signals in the last 24 h".into(),
             Ok(signals) => {
                 let n = usize::try_from(last).unwrap_or(usize::MAX);

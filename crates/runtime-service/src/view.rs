@@ -2,45 +2,27 @@
 //! `/api/status` and `/metrics`, the store for `/health/readiness`.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 
-use domain::ports::Store;
-use domain::{Clock, SystemClock, Tier, TradingMode};
+use domain::{Clock, SystemClock, Tier};
 use http_api::{Decision, MetricsSnapshot, RuntimeView};
 use readiness::ReadinessReport;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use crate::gather;
-use crate::session::kill_switch_inputs;
-use crate::status::{StatusBoard, StatusSnapshot};
+use crate::status::{LiveRuntime, StatusSnapshot};
 
 /// The runtime as the HTTP surface sees it.
 pub struct LiveView {
-    board: Arc<StatusBoard>,
-    store: Arc<dyn Store>,
-    cfg: config::RampartConfig,
-    mode: TradingMode,
-    kill_file: PathBuf,
+    rt: LiveRuntime,
     telegram: std::sync::OnceLock<Arc<telegram::DeliveryMetrics>>,
 }
 
 impl LiveView {
-    /// A view over `board` and `store`.
-    pub fn new(
-        board: Arc<StatusBoard>,
-        store: Arc<dyn Store>,
-        cfg: config::RampartConfig,
-        mode: TradingMode,
-        kill_file: PathBuf,
-    ) -> Self {
+    /// A view over the running runtime.
+    pub fn new(rt: LiveRuntime) -> Self {
         Self {
-            board,
-            store,
-            cfg,
-            mode,
-            kill_file,
+            rt,
             telegram: std::sync::OnceLock::new(),
         }
     }
@@ -144,14 +126,14 @@ fn account_gauges(book: &domain::account::RiskBook) -> Vec<http_api::ExtraGauge>
 #[async_trait::async_trait]
 impl RuntimeView for LiveView {
     fn status(&self) -> serde_json::Value {
-        match self.board.latest() {
+        match self.rt.board.latest() {
             Some(s) => serde_json::to_value(s).unwrap_or(serde_json::Value::Null),
             None => serde_json::json!({"status": "starting"}),
         }
     }
 
     fn metrics(&self) -> MetricsSnapshot {
-        let mut m = match self.board.latest() {
+        let mut m = match self.rt.board.latest() {
             Some(s) => metrics_of(&s, SystemClock.now()),
             None => MetricsSnapshot::default(),
         };
@@ -170,16 +152,7 @@ impl RuntimeView for LiveView {
     }
 
     async fn readiness(&self) -> Result<ReadinessReport, String> {
-        let kill = kill_switch_inputs(&self.kill_file, &self.cfg.kill_switch.env_var);
-        gather::evaluate(
-            self.store.as_ref(),
-            &self.cfg,
-            self.mode,
-            SystemClock.now(),
-            &kill,
-        )
-        .await
-        .map_err(|e| e.to_string())
+        self.rt.readiness().await.map_err(|e| e.to_string())
     }
 }
 
