@@ -269,6 +269,17 @@ pub async fn run_session_with(
         live_startup_guard(&mut engine, &report).await?;
     }
     apply_pending_requests(&mut engine, store.as_ref()).await?;
+    // Status, heartbeat and operator surfaces have something to show from the start.
+    beat(
+        &mut engine,
+        store.as_ref(),
+        &board,
+        opts,
+        &run_id,
+        feed,
+        wall.now(),
+    )
+    .await?;
 
     let mut processed: i64 = 0;
     let mut resumed_past = 0u64;

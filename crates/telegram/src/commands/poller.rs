@@ -102,6 +102,10 @@ pub struct PollReport {
     pub outcomes: Vec<HandleOutcome>,
 }
 
+/// The pause after a `getUpdates` that returned nothing (negligible behind a 30 s long poll,
+/// a busy-loop guard when the server answers at once).
+pub const EMPTY_POLL_PAUSE: Duration = Duration::from_millis(200);
+
 /// The operator command source.
 pub struct CommandPoller {
     client: BotClient,
@@ -202,9 +206,11 @@ impl CommandPoller {
             let wait = tokio::select! {
                 () = &mut shutdown => return Ok(()),
                 polled = self.poll_once() => match polled {
-                    Ok(_) => {
+                    Ok(report) => {
                         failures = 0;
-                        Duration::ZERO
+                        // An empty answer that came back at once (short polling, or a server
+                        // that does not hold the request) must not turn into a busy loop.
+                        if report.outcomes.is_empty() { EMPTY_POLL_PAUSE } else { Duration::ZERO }
                     }
                     Err(e) if e.is_config_error() => {
                         tracing::error!(error = %e, "telegram command polling stopped: fix the bot token");
