@@ -1,7 +1,8 @@
 //! Rampart's engine: the one pipeline shared by backtest, dry-run, paper and live.
 //!
 //! Map:
-//! - [`pipeline`] — [`Engine`]: per-event steps 1-10 of ARCHITECTURE.md section 2, [`EngineState`]
+//! - [`pipeline`] — [`Engine`]: per-event steps 1-10 of ARCHITECTURE.md section 2, [`EngineState`],
+//!   start-up reconciliation ([`Engine::reconcile`], [`ReconcileReport`])
 //! - [`settings`] — [`EngineSettings`], [`Guardrails`]
 //! - [`sizing`] — [`Sizing`] (all-in, fixed quote, risk %)
 //! - [`scheduler`] — [`Scheduler`]: cron jobs on the engine's clock, never overlapping, missed runs coalesced
@@ -24,7 +25,7 @@ pub mod summary;
 pub use bursts::{BURST_THRESHOLD, BURST_WINDOW_MINUTES};
 pub use error::EngineError;
 pub use memory_store::MemoryStore;
-pub use pipeline::{Engine, EngineState, RequestOutcome};
+pub use pipeline::{Engine, EngineState, ReconcileReport, RequestOutcome};
 pub use scheduler::{DEFAULT_JOBS, DueJob, JobId, Scheduler};
 pub use settings::{EngineSettings, Guardrails};
 pub use sizing::Sizing;

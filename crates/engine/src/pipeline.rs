@@ -35,6 +35,9 @@ use crate::settings::{EngineSettings, Guardrails};
 use crate::summary::{SessionSummary, Transition};
 
 mod account;
+mod reconcile;
+
+pub use reconcile::ReconcileReport;
 
 /// Consecutive venue refusals that trip the kill switch.
 const MAX_CONSECUTIVE_EXECUTION_FAILURES: u32 = 5;
@@ -136,6 +139,8 @@ pub struct Engine<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Siz
     bursts: crate::bursts::RejectionBursts,
     /// Counters since the last daily summary.
     day: DayCounters,
+    /// Reconciliations that persisted a batch (for their event ids).
+    reconciliations: u64,
 }
 
 /// What happened since the last daily summary (for its message).
@@ -214,6 +219,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             book_due: false,
             bursts: crate::bursts::RejectionBursts::default(),
             day: DayCounters::default(),
+            reconciliations: 0,
         })
     }
 
@@ -1111,15 +1117,8 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         match self.venue.query(&id).await {
             Ok(Some(order)) => {
                 self.unresolved.remove(symbol);
-                self.store.put_order(&order).await?;
-                if !order.status.is_terminal() {
-                    self.working.insert(id.clone(), order);
-                }
-                if let Ok(fills) = self.venue.fills(&id).await {
-                    for fill in fills {
-                        self.apply_fill(fill, now).await?;
-                    }
-                }
+                let fills = self.venue.fills(&id).await.unwrap_or_default();
+                self.apply_venue_fills(order, fills, now).await?;
             }
             Ok(None) => {
                 // The venue positively does not know the order: it was never placed.
@@ -1166,12 +1165,13 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         Ok(())
     }
 
-    async fn apply_fill(&mut self, fill: Fill, now: Timestamp) -> Result<(), EngineError> {
+    /// Applies a fill once; returns false when it was already applied.
+    async fn apply_fill(&mut self, fill: Fill, now: Timestamp) -> Result<bool, EngineError> {
         if !self
             .applied_fills
             .insert((fill.client_order_id.clone(), fill.trade_id.clone()))
         {
-            return Ok(()); // already applied (e.g. reported again after a reconnect)
+            return Ok(false); // already applied (e.g. reported again after a reconnect)
         }
         let was_flat = self.portfolio.position(&fill.symbol).is_none();
         let closed = self.portfolio.apply_fill(&fill)?;
@@ -1217,7 +1217,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             self.closed.push(trade);
         }
         self.events.push(AuditEvent::OrderFilled { fill });
-        Ok(())
+        Ok(true)
     }
 
     fn run_due_jobs(&mut self, now: Timestamp) {

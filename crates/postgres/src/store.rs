@@ -5,7 +5,7 @@ use domain::ports::{
     AuditRecord, AuditVerification, DailyReport, EventBatch, Heartbeat, OperatorCommand,
     OperatorRequest, OutboxEntry, Store, StoreError,
 };
-use domain::{Actor, Alert, ClientOrderId, Order, RiskBook, Signal, Timestamp};
+use domain::{Actor, Alert, ClientOrderId, Fill, Order, RiskBook, Signal, Timestamp};
 use sqlx::postgres::{PgConnectOptions, PgPool};
 use sqlx::{Connection, Executor};
 
@@ -176,6 +176,10 @@ impl Store for PostgresStore {
 
     async fn recent_alerts(&self, since: Timestamp) -> Result<Vec<Alert>, StoreError> {
         queries::recent_alerts(&self.pool, since).await
+    }
+
+    async fn fills_of(&self, id: &ClientOrderId) -> Result<Vec<Fill>, StoreError> {
+        queries::fills_of(&self.pool, id).await
     }
 
     async fn latest_risk_book(&self) -> Result<Option<RiskBook>, StoreError> {

@@ -249,6 +249,22 @@ pub async fn run_session_with(
         sim.advance_to(t)
             .map_err(|e| RuntimeError::BadInput(format!("stored state is from the future: {e}")))?;
     }
+    // Orders that were working or in doubt when the last session stopped: checked
+    // against the venue before any event (and before new orders are allowed).
+    let reconciled = engine.reconcile().await?;
+    if reconciled.needs_attention() {
+        tracing::warn!(
+            checked = reconciled.checked,
+            not_found = reconciled.not_found,
+            unresolved = reconciled.unresolved,
+            "start-up reconciliation: {reconciled}"
+        );
+    } else {
+        tracing::info!(
+            checked = reconciled.checked,
+            "start-up reconciliation: {reconciled}"
+        );
+    }
     tracing::info!(
         symbols = ?symbols.iter().map(Symbol::as_str).collect::<Vec<_>>(),
         resume_after = ?resume_after,

@@ -1,7 +1,7 @@
 //! Orders, state, heartbeats, and the projections the port reads (signals, alerts, risk books).
 
 use domain::ports::{Heartbeat, StoreError};
-use domain::{Alert, AuditEvent, ClientOrderId, Order, RiskBook, Signal, Timestamp};
+use domain::{Alert, AuditEvent, ClientOrderId, Fill, Order, RiskBook, Signal, Timestamp};
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
 use crate::codec::{db_error, json, name, parse_ts, to_json, ts};
@@ -218,4 +218,28 @@ pub(crate) async fn latest_risk_book(pool: &SqlitePool) -> Result<Option<RiskBoo
             "risk book snapshot of audit record {audit_seq} does not parse: {e}"
         ))
     })
+}
+
+/// The fills of one order from the `fills` projection, in append order.
+pub(crate) async fn fills_of(
+    pool: &SqlitePool,
+    id: &ClientOrderId,
+) -> Result<Vec<Fill>, StoreError> {
+    let doing = format!("read fills of {id}");
+    let mut fills = Vec::new();
+    for row in sqlx::query(
+        "SELECT a.event FROM fills p JOIN audit_events a ON a.seq = p.audit_seq \
+         WHERE p.client_order_id = ? ORDER BY p.audit_seq",
+    )
+    .bind(id.as_str())
+    .fetch_all(pool)
+    .await
+    .map_err(db_error(&doing))?
+    {
+        let event: String = row.try_get("event").map_err(db_error(&doing))?;
+        if let AuditEvent::OrderFilled { fill } = json::<AuditEvent>(&event, "audit event")? {
+            fills.push(fill);
+        }
+    }
+    Ok(fills)
 }

@@ -7,7 +7,7 @@ use domain::ports::{
     AuditRecord, AuditVerification, ChainHead, DailyReport, EventBatch, Heartbeat, OperatorCommand,
     OperatorRequest, OutboxEntry, Store, StoreError,
 };
-use domain::{Actor, Alert, ClientOrderId, Order, RiskBook, Signal, Timestamp};
+use domain::{Actor, Alert, ClientOrderId, Fill, Order, RiskBook, Signal, Timestamp};
 use sqlx::{Connection, SqliteConnection, SqlitePool};
 use tokio::sync::{Mutex, MutexGuard};
 
@@ -190,6 +190,10 @@ impl Store for SqliteStore {
 
     async fn recent_alerts(&self, since: Timestamp) -> Result<Vec<Alert>, StoreError> {
         queries::recent_alerts(&self.pool, since).await
+    }
+
+    async fn fills_of(&self, id: &ClientOrderId) -> Result<Vec<Fill>, StoreError> {
+        queries::fills_of(&self.pool, id).await
     }
 
     async fn latest_risk_book(&self) -> Result<Option<RiskBook>, StoreError> {

@@ -337,6 +337,82 @@ pub async fn open_orders_excludes_terminal_orders<H: Harness>(h: &H) {
     h.dispose(store).await;
 }
 
+/// `fills_of(id)` returns exactly the fills stored for `id`, in append order, whole.
+pub async fn fills_of_returns_the_fills_of_one_order_in_append_order<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    append_ok(
+        &store,
+        &batch(
+            "BTC-USD:candle:60",
+            60,
+            vec![
+                fill_event("rp-f-1", "t-2", 60),
+                fill_event("rp-f-2", "t-1", 60),
+                signal_event("BTC-USD", 60),
+            ],
+            json!({"n": 1}),
+        ),
+    )
+    .await;
+    append_ok(
+        &store,
+        &batch(
+            "BTC-USD:candle:120",
+            120,
+            vec![
+                // Earlier fill time, later append: append order wins.
+                fill_event("rp-f-1", "t-1", 30),
+                fill_event("rp-f-3", "t-9", 120),
+            ],
+            json!({"n": 2}),
+        ),
+    )
+    .await;
+    let fills = store
+        .fills_of(&fixtures::order_id("rp-f-1"))
+        .await
+        .expect("fills_of");
+    assert_eq!(
+        fills,
+        vec![
+            fixtures::fill("rp-f-1", "t-2", 60),
+            fixtures::fill("rp-f-1", "t-1", 30)
+        ]
+    );
+    let fills = store
+        .fills_of(&fixtures::order_id("rp-f-2"))
+        .await
+        .expect("fills_of");
+    assert_eq!(fills, vec![fixtures::fill("rp-f-2", "t-1", 60)]);
+    h.dispose(store).await;
+}
+
+/// `fills_of` of an order without stored fills (known or not) is empty.
+pub async fn fills_of_an_order_without_fills_is_empty<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    let id = "rp-f-none";
+    store
+        .put_order(&order(id, "BTC-USD", Side::Buy, OrderStatus::Open, 60))
+        .await
+        .expect("put_order");
+    append_ok(
+        &store,
+        &batch(
+            "BTC-USD:candle:60",
+            60,
+            vec![fill_event("rp-f-other", "t-1", 60)],
+            json!({"n": 1}),
+        ),
+    )
+    .await;
+    assert_eq!(store.fills_of(&fixtures::order_id(id)).await, Ok(vec![]));
+    assert_eq!(
+        store.fills_of(&fixtures::order_id("rp-f-unknown")).await,
+        Ok(vec![])
+    );
+    h.dispose(store).await;
+}
+
 /// Records get seq 1, 2, 3, ... in batch order, the canonical JSON, and the defined links.
 pub async fn audit_records_are_numbered_and_chained_from_genesis<H: Harness>(h: &H) {
     let store = h.fresh().await;

@@ -46,6 +46,8 @@ macro_rules! store_conformance_tests {
             put_order_conflicts_on_a_different_symbol_or_side,
             order_of_an_unknown_id_is_none,
             open_orders_excludes_terminal_orders,
+            fills_of_returns_the_fills_of_one_order_in_append_order,
+            fills_of_an_order_without_fills_is_empty,
             audit_records_are_numbered_and_chained_from_genesis,
             audit_events_pages_by_seq,
             audit_tail_is_the_last_record,

@@ -106,3 +106,69 @@ fn logs_are_json_lines_carrying_run_id_mode_and_symbol() {
         );
     }
 }
+
+/// An order written ahead but never answered (the process died between `put_order` and the
+/// venue's answer): the next session reconciles it before its first event.
+#[test]
+fn a_restart_reconciles_an_order_left_pending_before_the_first_event() {
+    use domain::ports::Store;
+    use domain::{ClientOrderId, Order, OrderStatus, OrderType, Qty, Side, Symbol};
+
+    let dir = tempfile::tempdir().unwrap();
+    let first = run(dir.path(), &["--iterations", "200"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+
+    let db = dir.path().join("rampart.db");
+    let id = ClientOrderId::new("rp-lost-before-restart").unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = sqlite::SqliteStore::open(&db).await.unwrap();
+        let at = fixed_time();
+        store
+            .put_order(&Order {
+                client_order_id: id.clone(),
+                venue_order_id: None,
+                symbol: Symbol::new("BTC-USD").unwrap(),
+                side: Side::Buy,
+                order_type: OrderType::Market,
+                qty: Qty::new(rust_decimal::Decimal::ONE).unwrap(),
+                filled_qty: Qty::ZERO,
+                avg_fill_price: None,
+                status: OrderStatus::PendingSubmit,
+                created_at: at,
+                updated_at: at,
+            })
+            .await
+            .unwrap();
+        store.close().await;
+    });
+
+    let second = run(dir.path(), &["--iterations", "10"]);
+    assert!(second.status.success(), "{}", stderr(&second));
+    rt.block_on(async {
+        let store = sqlite::SqliteStore::open(&db).await.unwrap();
+        let order = store.order(&id).await.unwrap().unwrap();
+        assert_eq!(order.status, OrderStatus::Rejected, "{order:?}");
+        assert!(store.open_orders().await.unwrap().is_empty());
+        let alerts = store
+            .recent_alerts(domain::Timestamp::MIN_UTC)
+            .await
+            .unwrap();
+        assert!(
+            alerts
+                .iter()
+                .any(|a| a.message.contains("rp-lost-before-restart")
+                    && a.message.contains("not known to the venue")),
+            "{alerts:?}"
+        );
+        store.close().await;
+    });
+}
+
+/// A fixed time (the test must not read the wall clock into the store's data).
+fn fixed_time() -> domain::Timestamp {
+    domain::Timestamp::from_timestamp(1_700_000_000, 0).unwrap()
+}

@@ -22,7 +22,7 @@ use crate::account::RiskBook;
 use crate::events::{Alert, AuditEvent};
 use crate::market::Timestamp;
 use crate::money::Money;
-use crate::order::{ClientOrderId, Order};
+use crate::order::{ClientOrderId, Fill, Order};
 use crate::reasons::Actor;
 use crate::signal::Signal;
 use crate::symbol::Symbol;
@@ -470,7 +470,7 @@ pub struct DailyReport {
     pub body: serde_json::Value,
 }
 
-/// How many records [`Store::signals_since`] and [`Store::recent_alerts`] read per page
+/// How many records [`Store::signals_since`], [`Store::recent_alerts`] and [`Store::fills_of`] read per page
 /// in their default implementations.
 const SCAN_PAGE: u32 = 1_000;
 
@@ -492,6 +492,8 @@ const SCAN_PAGE: u32 = 1_000;
 ///   that exists with a different symbol or side.
 /// - `put_order` of an existing id (same symbol and side) MUST replace the stored order.
 /// - `open_orders` MUST return exactly the stored orders whose status is not terminal.
+/// - `fills_of(id)` MUST return exactly the fills (`OrderFilled` events) stored for
+///   client order id `id`, in append order (empty for an id without fills).
 /// - `latest_state` MUST return the state of the most recent successful `append` whose
 ///   state is not `Null` (a `Null` state means "no snapshot in this batch").
 /// - `audit_events(after_seq, limit)` MUST return the records with seq > `after_seq`,
@@ -527,6 +529,23 @@ pub trait Store: Send + Sync {
     async fn order(&self, id: &ClientOrderId) -> Result<Option<Order>, StoreError>;
     /// Orders not yet in a terminal state (to reconcile at start-up).
     async fn open_orders(&self) -> Result<Vec<Order>, StoreError>;
+
+    /// The stored fills of one order, in append order (to reconcile at start-up).
+    ///
+    /// The default scans the whole audit trail through `audit_events`; database
+    /// adapters answer from the `fills` projection instead.
+    async fn fills_of(&self, id: &ClientOrderId) -> Result<Vec<Fill>, StoreError> {
+        let mut out = Vec::new();
+        scan_events(self, |_, event| {
+            if let AuditEvent::OrderFilled { fill } = event
+                && &fill.client_order_id == id
+            {
+                out.push(fill);
+            }
+        })
+        .await?;
+        Ok(out)
+    }
 
     /// The last audit record, if any.
     async fn audit_tail(&self) -> Result<Option<AuditRecord>, StoreError>;

@@ -9,4 +9,5 @@ mod backtest;
 mod guardrails;
 mod operator;
 mod parity;
+mod reconcile;
 mod unknown_outcome;
