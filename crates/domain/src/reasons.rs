@@ -52,6 +52,17 @@ pub enum Readiness {
     NoGo,
 }
 
+impl Readiness {
+    /// The verdict as operators and CI read it (`GO`, `CONDITIONAL`, `NO_GO`; the serde form).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Readiness::Go => "GO",
+            Readiness::Conditional => "CONDITIONAL",
+            Readiness::NoGo => "NO_GO",
+        }
+    }
+}
+
 /// Capital-preservation level, ordered from least to most restrictive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -437,6 +448,13 @@ impl BlockReason {
 mod tests {
     use super::*;
     use rust_decimal_macros::dec;
+
+    #[test]
+    fn readiness_names_are_the_serde_names() {
+        for r in [Readiness::Go, Readiness::Conditional, Readiness::NoGo] {
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+        }
+    }
 
     #[test]
     fn reject_reasons_serialise_with_stable_codes() {

@@ -66,9 +66,9 @@ fn write_readiness(out: &mut String, readiness: &Result<ReadinessDocument, Strin
          <p class=\"muted\">Evaluated at {}</p>\n",
         verdict_class(doc.overall_readiness),
         escape(doc.mode.as_str()),
-        verdict_name(doc.overall_readiness),
+        doc.overall_readiness.as_str(),
         verdict_class(doc.live_rollout_readiness),
-        verdict_name(doc.live_rollout_readiness),
+        doc.live_rollout_readiness.as_str(),
         escape(&doc.evaluated_at.to_string()),
     )?;
 
@@ -136,14 +136,6 @@ fn display_value(value: &Value) -> String {
         Value::String(s) => s.clone(),
         Value::Null => "—".to_string(),
         other => other.to_string(),
-    }
-}
-
-fn verdict_name(r: Readiness) -> &'static str {
-    match r {
-        Readiness::Go => "GO",
-        Readiness::Conditional => "CONDITIONAL",
-        Readiness::NoGo => "NO_GO",
     }
 }
 

@@ -194,14 +194,6 @@ pub struct ReadinessDocument {
     pub components: BTreeMap<String, ComponentStatus>,
 }
 
-fn readiness_name(r: Readiness) -> &'static str {
-    match r {
-        Readiness::Go => "GO",
-        Readiness::Conditional => "CONDITIONAL",
-        Readiness::NoGo => "NO_GO",
-    }
-}
-
 /// The human report `health-check` prints by default (from the store or from a
 /// running runtime's `/health/readiness`).
 impl fmt::Display for ReadinessDocument {
@@ -209,13 +201,13 @@ impl fmt::Display for ReadinessDocument {
         writeln!(
             f,
             "Live rollout readiness: {}",
-            readiness_name(self.live_rollout_readiness)
+            self.live_rollout_readiness.as_str()
         )?;
         writeln!(
             f,
             "Overall readiness ({}): {}",
             self.mode.as_str(),
-            readiness_name(self.overall_readiness)
+            self.overall_readiness.as_str()
         )?;
         writeln!(f, "Evaluated at {}", fmt_time(self.evaluated_at))?;
         if !self.live_rollout_reasons.is_empty() {

@@ -114,14 +114,6 @@ pub async fn send_test(cfg: &config::TelegramConfig) -> Result<String, RuntimeEr
     Ok(out)
 }
 
-fn verdict(r: domain::Readiness) -> &'static str {
-    match r {
-        domain::Readiness::Go => "GO",
-        domain::Readiness::Conditional => "CONDITIONAL",
-        domain::Readiness::NoGo => "NO_GO",
-    }
-}
-
 /// Answers operator commands from the status board and the store.
 pub struct RuntimeCommands {
     rt: LiveRuntime,
@@ -164,8 +156,8 @@ impl CommandHandler for RuntimeCommands {
                 let doc = report.to_document();
                 let mut text = format!(
                     "readiness {} (overall {})\n",
-                    verdict(doc.live_rollout_readiness),
-                    verdict(doc.overall_readiness)
+                    doc.live_rollout_readiness.as_str(),
+                    doc.overall_readiness.as_str()
                 );
                 for reason in &doc.live_rollout_reasons {
                     text.push_str(&format!("- {}\n", reason.message));
