@@ -41,6 +41,20 @@ pub async fn readiness_inputs(
     now: Timestamp,
     kill_inputs: &KillSwitchInputs,
 ) -> Result<ReadinessInputs, StoreError> {
+    Ok(inputs_and_risk_book(store, cfg, mode, now, kill_inputs)
+        .await?
+        .0)
+}
+
+/// The inputs, and the latest risk book they were judged on (read only when account
+/// rules are configured), so that callers that show the book do not read it again.
+async fn inputs_and_risk_book(
+    store: &dyn Store,
+    cfg: &config::RampartConfig,
+    mode: TradingMode,
+    now: Timestamp,
+    kill_inputs: &KillSwitchInputs,
+) -> Result<(ReadinessInputs, Option<domain::account::RiskBook>), StoreError> {
     let mut inputs = ReadinessInputs::unknown(now, mode);
     inputs.symbol_allowlist_len = Some(cfg.risk.symbol_allowlist.len());
 
@@ -61,6 +75,7 @@ pub async fn readiness_inputs(
         };
     }
 
+    let mut risk_book = None;
     if cfg.account.rules.is_enabled() {
         let book = store.latest_risk_book().await?;
         inputs.account_rules = Some(readiness::AccountRulesInput {
@@ -69,6 +84,7 @@ pub async fn readiness_inputs(
             daily_utilisation_pct: book.as_ref().map(|b| b.daily_utilisation_pct),
             total_utilisation_pct: book.as_ref().map(|b| b.total_utilisation_pct),
         });
+        risk_book = book;
     }
 
     inputs.last_heartbeat_at = store.last_heartbeat(INSTANCE).await?.map(|h| h.at);
@@ -92,7 +108,7 @@ pub async fn readiness_inputs(
         .filter(|a| a.severity == Severity::Critical)
         .count();
     inputs.critical_alerts_in_window = Some(u32::try_from(critical).unwrap_or(u32::MAX));
-    Ok(inputs)
+    Ok((inputs, risk_book))
 }
 
 /// Gathers the inputs and evaluates them.
@@ -103,8 +119,22 @@ pub async fn evaluate(
     now: Timestamp,
     kill_inputs: &KillSwitchInputs,
 ) -> Result<ReadinessReport, StoreError> {
-    let inputs = readiness_inputs(store, cfg, mode, now, kill_inputs).await?;
-    Ok(readiness::evaluate(&inputs, &cfg.readiness))
+    Ok(evaluate_with_risk_book(store, cfg, mode, now, kill_inputs)
+        .await?
+        .0)
+}
+
+/// [`evaluate`], and the latest risk book the verdict was judged on (`None` without account
+/// rules), read once for both.
+pub async fn evaluate_with_risk_book(
+    store: &dyn Store,
+    cfg: &config::RampartConfig,
+    mode: TradingMode,
+    now: Timestamp,
+    kill_inputs: &KillSwitchInputs,
+) -> Result<(ReadinessReport, Option<domain::account::RiskBook>), StoreError> {
+    let (inputs, risk_book) = inputs_and_risk_book(store, cfg, mode, now, kill_inputs).await?;
+    Ok((readiness::evaluate(&inputs, &cfg.readiness), risk_book))
 }
 
 fn parse_health(text: &str) -> Option<ShadowHealth> {

@@ -103,14 +103,10 @@ async fn evaluate(
             .unwrap_or(TradingMode::DryRun),
     };
     let kill = kill_switch_inputs(&kill_file(&cfg, &opts.data_dir), &cfg.kill_switch.env_var);
-    let report = gather::evaluate(store.as_ref(), &cfg, mode, SystemClock.now(), &kill)
-        .await
-        .map_err(|e| e.to_string())?;
-    let risk_book = if cfg.account.rules.is_enabled() {
-        store.latest_risk_book().await.map_err(|e| e.to_string())?
-    } else {
-        None
-    };
+    let (report, risk_book) =
+        gather::evaluate_with_risk_book(store.as_ref(), &cfg, mode, SystemClock.now(), &kill)
+            .await
+            .map_err(|e| e.to_string())?;
     Ok((report.to_document(), risk_book))
 }
 

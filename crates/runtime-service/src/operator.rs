@@ -208,13 +208,9 @@ pub async fn status(env: &OperatorEnv, as_json: bool) -> Result<String, RuntimeE
     let kill = kill_switch_inputs(&kill_file(&cfg, &env.data_dir), &cfg.kill_switch.env_var);
     let state = gather::stored_state(store.as_ref()).await?;
     let heartbeat = store.last_heartbeat(gather::INSTANCE).await?;
-    let report = gather::evaluate(store.as_ref(), &cfg, env.mode, now, &kill).await?;
+    let (report, risk_book) =
+        gather::evaluate_with_risk_book(store.as_ref(), &cfg, env.mode, now, &kill).await?;
     let running = InstanceLock::acquire(&env.data_dir).is_err();
-    let risk_book = if cfg.account.rules.is_enabled() {
-        store.latest_risk_book().await?
-    } else {
-        None
-    };
     let account = state.as_ref().map(|s| {
         let snap = s.portfolio.snapshot();
         json!({

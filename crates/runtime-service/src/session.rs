@@ -764,7 +764,11 @@ pub async fn open_store(
     database_url: Option<&str>,
     data_dir: &Path,
 ) -> Result<Arc<dyn Store>, RuntimeError> {
-    open_store_with(database_url, data_dir, sqlite::Durability::Full).await
+    Ok(
+        open_stores(database_url, data_dir, sqlite::Durability::Full)
+            .await?
+            .store,
+    )
 }
 
 /// The SQLite commit durability of a session: `NORMAL` for a dry-run replay (rerunnable; a
@@ -776,15 +780,6 @@ pub fn session_durability(mode: TradingMode, feed: FeedKind) -> sqlite::Durabili
     } else {
         sqlite::Durability::Full
     }
-}
-
-/// [`open_store`] with an explicit SQLite commit durability (PostgreSQL always commits durably).
-pub async fn open_store_with(
-    database_url: Option<&str>,
-    data_dir: &Path,
-    durability: sqlite::Durability,
-) -> Result<Arc<dyn Store>, RuntimeError> {
-    Ok(open_stores(database_url, data_dir, durability).await?.store)
 }
 
 /// One database seen through the two ports the runtime writes: the system of record and
