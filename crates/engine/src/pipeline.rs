@@ -534,6 +534,11 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         }
     }
 
+    /// The daily-loss limit in money: `risk.max_daily_loss_pct` of the day's starting equity.
+    fn daily_loss_limit(&self, day_start_equity: Decimal) -> Decimal {
+        day_start_equity * self.gate.config().max_daily_loss_pct / Decimal::ONE_HUNDRED
+    }
+
     /// Trips the kill switch (automatic source) when today's loss, at `equity`, reaches
     /// the configured maximum daily loss of the day's starting equity.
     fn check_daily_loss(&mut self, equity: domain::Money, now: Timestamp) {
@@ -545,7 +550,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             return;
         }
         let start = self.portfolio.day_start_equity().value();
-        let limit = start * self.gate.config().max_daily_loss_pct / Decimal::ONE_HUNDRED;
+        let limit = self.daily_loss_limit(start);
         if -daily < limit {
             return;
         }
@@ -1241,7 +1246,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
     fn daily_summary(&mut self, job: DueJob, now: Timestamp) {
         let snap = self.portfolio.snapshot();
         let limit_pct = self.gate.config().max_daily_loss_pct;
-        let limit = snap.day_start_equity.value() * limit_pct / Decimal::ONE_HUNDRED;
+        let limit = self.daily_loss_limit(snap.day_start_equity.value());
         let loss = (-snap.daily_pnl.value()).max(Decimal::ZERO);
         let used = if limit > Decimal::ZERO {
             (loss / limit * Decimal::ONE_HUNDRED).round_dp(1)
