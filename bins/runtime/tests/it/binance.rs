@@ -2,8 +2,6 @@
 //! Binance: the combined WebSocket stream sends closed klines in the documented frame shape
 //! (../shared/fixtures/binance/ws_kline_event_doc_example.json), REST answers klines.
 
-use std::path::PathBuf;
-
 use futures::SinkExt;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
@@ -11,11 +9,8 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::support::*;
 
 fn kline_sample() -> Value {
-    let shared = std::env::var("RAMPART_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")));
     let text =
-        std::fs::read_to_string(shared.join("fixtures/binance/ws_kline_event_doc_example.json"))
+        std::fs::read_to_string(shared().join("fixtures/binance/ws_kline_event_doc_example.json"))
             .unwrap();
     serde_json::from_str(&text).unwrap()
 }
@@ -49,48 +44,40 @@ fn this_minute_ms() -> i64 {
 
 /// Starts the fake REST and WebSocket servers; returns (rest base URL, ws base URL).
 fn fake_binance() -> (String, String) {
-    let rest = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let ws = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    rest.set_nonblocking(true).unwrap();
-    ws.set_nonblocking(true).unwrap();
+    let rest = loopback_listener();
+    let ws = loopback_listener();
     let urls = (
         format!("http://{}", rest.local_addr().unwrap()),
         format!("ws://{}", ws.local_addr().unwrap()),
     );
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            // REST: no history to backfill (the stream delivers everything).
-            let app = axum::Router::new().fallback(|| async { "[]" });
-            let rest = tokio::net::TcpListener::from_std(rest).unwrap();
-            tokio::spawn(async move { axum::serve(rest, app).await.unwrap() });
-            let ws = tokio::net::TcpListener::from_std(ws).unwrap();
-            while let Ok((tcp, _)) = ws.accept().await {
-                tokio::spawn(async move {
-                    let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else {
-                        return;
-                    };
-                    let start = this_minute_ms();
-                    for i in 0..5 {
-                        let open = start + i * 60_000;
-                        for (venue, price) in [("BTCUSDT", "42000.5"), ("ETHUSDT", "2200.25")] {
-                            if ws
-                                .send(Message::text(kline(venue, open, price)))
-                                .await
-                                .is_err()
-                            {
-                                return;
-                            }
+    serve_in_background(async move {
+        // REST: no history to backfill (the stream delivers everything).
+        let app = axum::Router::new().fallback(|| async { "[]" });
+        let rest = tokio::net::TcpListener::from_std(rest).unwrap();
+        tokio::spawn(async move { axum::serve(rest, app).await.unwrap() });
+        let ws = tokio::net::TcpListener::from_std(ws).unwrap();
+        while let Ok((tcp, _)) = ws.accept().await {
+            tokio::spawn(async move {
+                let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else {
+                    return;
+                };
+                let start = this_minute_ms();
+                for i in 0..5 {
+                    let open = start + i * 60_000;
+                    for (venue, price) in [("BTCUSDT", "42000.5"), ("ETHUSDT", "2200.25")] {
+                        if ws
+                            .send(Message::text(kline(venue, open, price)))
+                            .await
+                            .is_err()
+                        {
+                            return;
                         }
                     }
-                    // Stay connected (silent) until the client goes.
-                    tokio::time::sleep(std::time::Duration::from_secs(30)).await;
-                });
-            }
-        });
+                }
+                // Stay connected (silent) until the client goes.
+                tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+            });
+        }
     });
     urls
 }

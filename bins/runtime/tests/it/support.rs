@@ -32,3 +32,34 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// The shared test data (`RAMPART_SHARED`, default `../shared` beside the repository).
+pub fn shared() -> std::path::PathBuf {
+    std::env::var("RAMPART_SHARED")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| {
+            std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared"))
+        })
+}
+
+/// A loopback listener for a fake server, ready to hand to Tokio.
+pub fn loopback_listener() -> std::net::TcpListener {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    listener
+}
+
+/// Runs `server` (a fake exchange or Bot API) on its own thread and Tokio runtime for the
+/// rest of the test process.
+pub fn serve_in_background<F>(server: F)
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(server);
+    });
+}

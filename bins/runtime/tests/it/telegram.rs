@@ -3,7 +3,7 @@
 //! message reach the alert chat, an allow-listed `/status` is answered, `runtime telegram
 //! test` reports Telegram's answer, and the token never appears in output or logs.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -16,10 +16,7 @@ const TOKEN: &str = "7000000001:AAHfake-test-token_do-not-print";
 const CHAT: &str = "100000001";
 
 fn fixture(name: &str) -> String {
-    let shared = std::env::var("RAMPART_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")));
-    std::fs::read_to_string(shared.join("fixtures/telegram").join(name)).unwrap()
+    std::fs::read_to_string(shared().join("fixtures/telegram").join(name)).unwrap()
 }
 
 #[derive(Clone, Default)]
@@ -61,21 +58,14 @@ async fn bot_api(
 
 /// Serves the fake Bot API from a background thread; returns its base URL.
 fn fake_bot_api(fake: Fake) -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
+    let listener = loopback_listener();
     let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let app = Router::new()
-                .route("/{token}/{method}", post(bot_api))
-                .with_state(fake);
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            axum::serve(listener, app).await.unwrap();
-        });
+    serve_in_background(async move {
+        let app = Router::new()
+            .route("/{token}/{method}", post(bot_api))
+            .with_state(fake);
+        let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+        axum::serve(listener, app).await.unwrap();
     });
     format!("http://{addr}")
 }
