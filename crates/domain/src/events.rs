@@ -224,6 +224,36 @@ pub enum AuditEvent {
         /// The snapshot.
         book: crate::account::RiskBook,
     },
+    /// The shadow collector recorded an evaluated signal with every advisor's view.
+    ShadowDecisionRecorded {
+        /// The record.
+        decision: crate::shadow::ShadowDecision,
+    },
+    /// A shadow record reached its horizon and was resolved with counterfactual P&L.
+    ShadowDecisionResolved {
+        /// The resolution.
+        resolution: crate::shadow::ShadowResolution,
+    },
+    /// The `strategy_weights` advisor rebalanced (at most once a day).
+    StrategyWeightsShifted {
+        /// Weights before and after, with the largest shift and the clamp.
+        shift: crate::shadow::WeightShift,
+    },
+    /// A weight shift exceeded the clamp: impossible by construction, CRITICAL if seen.
+    WeightClampViolated {
+        /// The offending shift.
+        shift: crate::shadow::WeightShift,
+    },
+    /// A human signed off the promotion evidence.
+    PromotionSignedOff {
+        /// Who, what, when.
+        signoff: crate::shadow::Signoff,
+    },
+    /// A weekly evidence report was stored.
+    WeeklyReportStored {
+        /// The report.
+        report: crate::shadow::WeeklyReport,
+    },
     /// A scheduled job ran.
     JobRan {
         /// Job name (e.g. `daily_health_report`).
@@ -260,6 +290,12 @@ impl AuditEvent {
             AuditEvent::LossSimulated { .. } => "loss_simulated",
             AuditEvent::AccountRuleBreached { .. } => "account_rule_breached",
             AuditEvent::RiskBookSnapshot { .. } => "risk_book_snapshot",
+            AuditEvent::ShadowDecisionRecorded { .. } => "shadow_decision_recorded",
+            AuditEvent::ShadowDecisionResolved { .. } => "shadow_decision_resolved",
+            AuditEvent::StrategyWeightsShifted { .. } => "strategy_weights_shifted",
+            AuditEvent::WeightClampViolated { .. } => "weight_clamp_violated",
+            AuditEvent::PromotionSignedOff { .. } => "promotion_signed_off",
+            AuditEvent::WeeklyReportStored { .. } => "weekly_report_stored",
             AuditEvent::JobRan { .. } => "job_ran",
         }
     }

@@ -14,6 +14,7 @@
 //! - [`portfolio`] — `Position`, `Portfolio`, `DayBoundary`
 //! - [`reasons`] — `RejectReason`, `BlockReason`, `PreservationLevel`, kill-switch sources
 //! - [`events`] — `AuditEvent`, `Alert`
+//! - [`shadow`] — `ShadowDecision`, `ShadowResolution`, `WeightShift`, `Signoff`, `WeeklyReport`: shadow evidence
 //! - [`clock`] — `Clock`, `SystemClock`, `SimClock`
 //! - [`ports`] — `MarketDataFeed`, `ExecutionVenue`, `Store`, `Notifier`, `AlertOutbox`, `AccountRules`, `Strategy`, `Advisor`
 //! - [`config`] — `ConfigViolation` shared by the guardrails' config sections
@@ -32,6 +33,7 @@ pub mod order;
 pub mod portfolio;
 pub mod ports;
 pub mod reasons;
+pub mod shadow;
 pub mod signal;
 pub mod symbol;
 
@@ -57,6 +59,10 @@ pub use portfolio::{
 pub use reasons::{
     Actor, BlockReason, KillSwitchSource, KillSwitchTrigger, LevelChange, LevelChangeCause,
     PreservationLevel, Readiness, RejectReason, TradingMode,
+};
+pub use shadow::{
+    ActualOutcome, CounterfactualPnl, Regime, ShadowCounts, ShadowDecision, ShadowRecord,
+    ShadowResolution, Signoff, WeeklyReport, WeightShift,
 };
 pub use signal::{Confidence, Features, Signal, StrategyId, Tier, TierThresholds};
 pub use symbol::Symbol;

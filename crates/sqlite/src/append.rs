@@ -407,7 +407,14 @@ fn project(script: &mut Script, seq: i64, event: &AuditEvent) -> Result<(), Stor
         // live in the audit trail only (`events_between` finds them by batch time).
         AuditEvent::OrderSubmitted { .. }
         | AuditEvent::OrderFailed { .. }
-        | AuditEvent::LossSimulated { .. } => {}
+        | AuditEvent::LossSimulated { .. }
+        // Shadow evidence: read back through the trait's audit-scanning defaults.
+        | AuditEvent::ShadowDecisionRecorded { .. }
+        | AuditEvent::ShadowDecisionResolved { .. }
+        | AuditEvent::StrategyWeightsShifted { .. }
+        | AuditEvent::WeightClampViolated { .. }
+        | AuditEvent::PromotionSignedOff { .. }
+        | AuditEvent::WeeklyReportStored { .. } => {}
     }
     Ok(())
 }

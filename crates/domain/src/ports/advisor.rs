@@ -57,15 +57,42 @@ pub struct Recommendation {
 /// A resolved counterfactual: what happened after a recommendation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdvisorOutcome {
-    /// The context the recommendation was made in.
-    pub context: AdvisorContext,
-    /// The recommendation.
+    /// The decision record, with the features seen at decision time and every
+    /// advisor's recommendation.
+    pub decision: crate::shadow::ShadowDecision,
+    /// This advisor's recommendation (a copy from `decision`).
     pub recommendation: Recommendation,
-    /// Realised forward return of the signal's direction over the horizon, net of costs.
+    /// Realised forward return of the signal's direction over the horizon, net of the
+    /// round-trip cost (fees, slippage, spread).
     pub net_forward_return: Ratio,
+    /// When the record was resolved.
+    pub resolved_at: Timestamp,
 }
 
+/// Why an advisor's saved state could not be restored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdvisorStateError(pub String);
+
+impl std::fmt::Display for AdvisorStateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for AdvisorStateError {}
+
 /// A shadow model. Advisory only: it has no way to reach execution.
+///
+/// Every method takes owned copies or shared references to plain data; none
+/// receives the venue, the gate, the store or the engine. A `Recommendation` is
+/// data the shadow collector writes down, never an input of the trade gate:
+///
+/// ```compile_fail
+/// use domain::ports::{AdvisorContext, ExecutionVenue};
+/// fn reach_venue(ctx: &AdvisorContext) -> &dyn ExecutionVenue {
+///     &ctx.venue // no such field: an advisor's context holds no handle
+/// }
+/// ```
 pub trait Advisor: Send {
     /// Stable name.
     fn name(&self) -> &str;
@@ -73,4 +100,17 @@ pub trait Advisor: Send {
     fn recommend(&mut self, ctx: &AdvisorContext) -> Recommendation;
     /// Learns from a resolved outcome.
     fn learn(&mut self, outcome: &AdvisorOutcome);
+    /// Called once when the clock enters a new UTC day; a weighting advisor
+    /// rebalances here and reports the shift (clamped) for the audit trail.
+    fn roll_day(&mut self, _now: Timestamp) -> Option<crate::shadow::WeightShift> {
+        None
+    }
+    /// State to persist across restarts (`None`: nothing to keep).
+    fn state_json(&self) -> Option<serde_json::Value> {
+        None
+    }
+    /// Restores what [`Advisor::state_json`] saved.
+    fn restore_json(&mut self, _state: &serde_json::Value) -> Result<(), AdvisorStateError> {
+        Ok(())
+    }
 }

@@ -13,7 +13,9 @@ mod store;
 mod strategy;
 
 pub use account_rules::{AccountContext, AccountRules, AccountStateError, RuleVerdict};
-pub use advisor::{Advisor, AdvisorContext, AdvisorOutcome, Recommendation, RecommendedAction};
+pub use advisor::{
+    Advisor, AdvisorContext, AdvisorOutcome, AdvisorStateError, Recommendation, RecommendedAction,
+};
 pub use execution::{ExecutionVenue, SubmitOutcome, VenueError};
 pub use market_data::{FeedError, MarketDataFeed};
 pub use notifier::{Notifier, NotifyError};

@@ -24,6 +24,9 @@ use crate::market::Timestamp;
 use crate::money::Money;
 use crate::order::{ClientOrderId, Fill, Order};
 use crate::reasons::Actor;
+use crate::shadow::{
+    ShadowCounts, ShadowDecision, ShadowRecord, ShadowResolution, Signoff, WeeklyReport,
+};
 use crate::signal::Signal;
 use crate::symbol::Symbol;
 
@@ -649,6 +652,115 @@ pub trait Store: Send + Sync {
         .await?;
         out.sort_by_key(|(at, seq, _)| (*at, *seq));
         Ok(out.into_iter().map(|(_, _, a)| a).collect())
+    }
+    /// Shadow records whose decision time is in `[from, to)`, ordered by decision time,
+    /// then by append order, each with its resolution when one is stored.
+    ///
+    /// The default scans the whole audit trail through `audit_events`; database
+    /// adapters answer from the `shadow_decisions` projection instead.
+    async fn shadow_records(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<ShadowRecord>, StoreError> {
+        let mut decisions: Vec<(Timestamp, u64, ShadowDecision)> = Vec::new();
+        let mut resolutions: std::collections::HashMap<String, ShadowResolution> =
+            std::collections::HashMap::new();
+        scan_events(self, |seq, event| match event {
+            AuditEvent::ShadowDecisionRecorded { decision }
+                if decision.at >= from && decision.at < to =>
+            {
+                decisions.push((decision.at, seq, decision));
+            }
+            AuditEvent::ShadowDecisionResolved { resolution } => {
+                resolutions.insert(resolution.id.clone(), resolution);
+            }
+            _ => {}
+        })
+        .await?;
+        decisions.sort_by_key(|(at, seq, _)| (*at, *seq));
+        Ok(decisions
+            .into_iter()
+            .map(|(_, _, decision)| {
+                let resolution = resolutions.remove(&decision.id);
+                ShadowRecord {
+                    decision,
+                    resolution,
+                }
+            })
+            .collect())
+    }
+
+    /// How many shadow decisions were recorded in `[from, to)`, are pending (all
+    /// time), and were recorded in total.
+    ///
+    /// The default scans the whole audit trail; database adapters count in the
+    /// `shadow_decisions` projection instead.
+    async fn shadow_counts(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<ShadowCounts, StoreError> {
+        let mut counts = ShadowCounts::default();
+        let mut resolved = 0u64;
+        scan_events(self, |_, event| match event {
+            AuditEvent::ShadowDecisionRecorded { decision } => {
+                counts.total += 1;
+                if decision.at >= from && decision.at < to {
+                    counts.in_range += 1;
+                }
+            }
+            AuditEvent::ShadowDecisionResolved { .. } => resolved += 1,
+            _ => {}
+        })
+        .await?;
+        counts.pending = counts.total.saturating_sub(resolved);
+        Ok(counts)
+    }
+
+    /// Every promotion sign-off, oldest first.
+    async fn signoffs(&self) -> Result<Vec<Signoff>, StoreError> {
+        let mut out = Vec::new();
+        scan_events(self, |_, event| {
+            if let AuditEvent::PromotionSignedOff { signoff } = event {
+                out.push(signoff);
+            }
+        })
+        .await?;
+        Ok(out)
+    }
+
+    /// Stores a weekly evidence report; a report of a week already stored replaces it.
+    ///
+    /// The default appends it to the audit trail (`weekly_report_stored`).
+    async fn put_weekly_report(&self, report: &WeeklyReport) -> Result<(), StoreError> {
+        let batch = EventBatch {
+            event_id: format!(
+                "weekly_report:{}-W{:02}:{}",
+                report.year,
+                report.week,
+                report.generated_at.timestamp_micros()
+            ),
+            at: report.generated_at,
+            events: vec![AuditEvent::WeeklyReportStored {
+                report: report.clone(),
+            }],
+            state: serde_json::Value::Null,
+        };
+        self.append(&batch).await.map(|_| ())
+    }
+
+    /// The latest report of each week, newest week first, at most `limit` weeks.
+    async fn weekly_reports(&self, limit: u32) -> Result<Vec<WeeklyReport>, StoreError> {
+        let mut by_week: std::collections::BTreeMap<(i32, u32), WeeklyReport> =
+            std::collections::BTreeMap::new();
+        scan_events(self, |_, event| {
+            if let AuditEvent::WeeklyReportStored { report } = event {
+                by_week.insert((report.year, report.week), report);
+            }
+        })
+        .await?;
+        Ok(by_week.into_values().rev().take(limit as usize).collect())
     }
 }
 
