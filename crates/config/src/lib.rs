@@ -13,10 +13,12 @@ mod env;
 mod error;
 mod load;
 mod settings;
+mod shadow;
 mod telegram;
 
 pub use account::{AccountConfig, AccountRulesKind};
 pub use error::ConfigError;
 pub use load::{EMBEDDED_DEFAULT, Loaded, load, load_from_process_env};
 pub use settings::{KillSwitchConfig, LoggingConfig, PortfolioConfig, RampartConfig, TiersConfig};
+pub use shadow::{KNOWN_ADVISORS, ShadowConfig};
 pub use telegram::TelegramConfig;

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use turnover_governor::TurnoverConfig;
 
 use crate::account::AccountConfig;
+use crate::shadow::ShadowConfig;
 use crate::telegram::TelegramConfig;
 
 /// Everything Rampart's guardrails are configured with.
@@ -35,6 +36,8 @@ pub struct RampartConfig {
     pub account: AccountConfig,
     /// Telegram alerts and operator commands; off by default.
     pub telegram: TelegramConfig,
+    /// The shadow collector: advisors judged counterfactually; on by default.
+    pub shadow: ShadowConfig,
     /// `[binance]`: the Binance adapter's settings (REST and WebSocket base URLs, symbol map,
     /// feed). Kept as TOML here and checked by the runtime against the adapter's own schema
     /// (`binance::BinanceConfig`, docs/binance.md), so this crate needs no adapter.
@@ -54,6 +57,7 @@ impl RampartConfig {
         all.extend(self.logging.validate());
         all.extend(self.account.validate(&self.portfolio));
         all.extend(self.telegram.validate());
+        all.extend(self.shadow.validate());
         all.extend(self.validate_shared_costs());
         all
     }

@@ -254,6 +254,28 @@ pub enum AuditEvent {
         /// The report.
         report: crate::shadow::WeeklyReport,
     },
+    /// A runtime session started (crash loops show as starts without an end).
+    SessionStarted {
+        /// The session's run id.
+        run_id: String,
+        /// `dry-run`, `paper` or `live`.
+        mode: String,
+        /// Market-data source (`replay`, `binance`, ...).
+        feed: String,
+        /// Wall-clock start.
+        at: Timestamp,
+    },
+    /// A runtime session ended cleanly (feed exhausted, iterations done or a signal).
+    SessionEnded {
+        /// The session's run id.
+        run_id: String,
+        /// Market events processed.
+        events: u64,
+        /// Stopped by a signal.
+        interrupted: bool,
+        /// Wall-clock end.
+        at: Timestamp,
+    },
     /// A scheduled job ran.
     JobRan {
         /// Job name (e.g. `daily_health_report`).
@@ -296,6 +318,8 @@ impl AuditEvent {
             AuditEvent::WeightClampViolated { .. } => "weight_clamp_violated",
             AuditEvent::PromotionSignedOff { .. } => "promotion_signed_off",
             AuditEvent::WeeklyReportStored { .. } => "weekly_report_stored",
+            AuditEvent::SessionStarted { .. } => "session_started",
+            AuditEvent::SessionEnded { .. } => "session_ended",
             AuditEvent::JobRan { .. } => "job_ran",
         }
     }

@@ -36,6 +36,9 @@ use crate::summary::{SessionSummary, Transition};
 
 mod account;
 mod reconcile;
+mod shadow;
+
+use shadow::Verdict;
 
 pub use reconcile::ReconcileReport;
 
@@ -71,6 +74,9 @@ pub struct EngineState {
     /// The account rules' own state (e.g. FTMO anchors, trading days, breaches).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<serde_json::Value>,
+    /// The shadow collector's pending records and advisor states.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shadow: Option<serde_json::Value>,
 }
 
 /// The engine's own jobs in its scheduler, so that running one is an id comparison.
@@ -141,6 +147,8 @@ pub struct Engine<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Siz
     day: DayCounters,
     /// Reconciliations that persisted a batch (for their event ids).
     reconciliations: u64,
+    /// Advisors and their evidence (advisory only).
+    shadow: Option<shadow_collector::ShadowCollector>,
 }
 
 /// What happened since the last daily summary (for its message).
@@ -220,6 +228,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             bursts: crate::bursts::RejectionBursts::default(),
             day: DayCounters::default(),
             reconciliations: 0,
+            shadow: None,
         })
     }
 
@@ -264,6 +273,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
                 .restore_json(account)
                 .map_err(|e| EngineError::AccountRules(e.to_string()))?;
         }
+        self.restore_shadow(state.shadow.as_ref())?;
         self.portfolio = state.portfolio;
         self.preservation =
             CapitalPreservation::from_state(self.settings.preservation.clone(), state.preservation);
@@ -289,6 +299,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             seq: self.seq,
             last_event_at: self.summary.last_event_at,
             account: self.account_rules.as_ref().and_then(|r| r.state_json()),
+            shadow: self.shadow.as_ref().map(|s| s.state_json()),
         }
     }
 
@@ -512,6 +523,9 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
     /// strategies only, so that their indicators are warm after a restart. Nothing
     /// is traded, recorded or counted.
     pub fn warm_up(&mut self, event: &MarketEvent) {
+        if let (MarketEvent::Candle(candle), Some(shadow)) = (event, &mut self.shadow) {
+            shadow.observe(candle);
+        }
         if let MarketEvent::Candle(candle) = event
             && let Some(list) = self.strategies.get_mut(event.symbol())
         {
@@ -690,6 +704,9 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             }
         }
 
+        // Step 4 (context): the shadow collector's market context and due resolutions.
+        self.shadow_market(&event, now);
+
         // Step 2: capital preservation (and the automatic daily-loss kill switch), then
         // the account rules (a breach trips the kill switch and may flatten).
         self.after_pnl_change(now);
@@ -824,9 +841,20 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             );
         }
 
+        let advice = self.shadow_advice(signal, now);
+        let verdict = self.decide(signal, now).await?;
+        if let Some(advice) = advice {
+            self.shadow_record(signal, advice, verdict, now);
+        }
+        Ok(())
+    }
+
+    /// Steps 5-8 for one signal: governor, sizing, gate, submit. Returns what was
+    /// done, for the shadow record.
+    async fn decide(&mut self, signal: &Signal, now: Timestamp) -> Result<Verdict, EngineError> {
         let Some(kind) = self.intent_kind(signal) else {
             self.summary.signals_without_intent += 1;
-            return Ok(());
+            return Ok(Verdict::no_intent());
         };
 
         // The governor looks only at the signal, so it runs before sizing.
@@ -841,36 +869,57 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
                     SessionSummary::bump(&mut self.summary.blocks_by_reason, r.code());
                 }
                 self.summary.blocked_signals += 1;
+                let codes = decision
+                    .reasons()
+                    .iter()
+                    .map(|r| r.code().to_string())
+                    .collect();
                 self.events.push(AuditEvent::TurnoverBlocked {
                     symbol: signal.symbol.clone(),
                     signal: signal.clone(),
                     reasons: decision.reasons().to_vec(),
                 });
-                return Ok(());
+                return Ok(Verdict {
+                    outcome: domain::ActualOutcome::Blocked,
+                    reasons: codes,
+                    notional: None,
+                });
             }
         }
 
         let Some(intent) = self.intent_for(signal, kind, now) else {
             self.summary.signals_without_intent += 1;
-            return Ok(());
+            return Ok(Verdict::no_intent());
         };
+        let notional = Some(intent.notional());
 
         if let Some(pending) = self.unresolved.get(&intent.symbol) {
             let reasons = vec![RejectReason::UnresolvedOrder {
                 client_order_id: pending.clone(),
             }];
+            let codes = reasons.iter().map(|r| r.code().to_string()).collect();
             self.record_rejection(intent, reasons);
-            return Ok(());
+            return Ok(Verdict {
+                outcome: domain::ActualOutcome::Rejected,
+                reasons: codes,
+                notional,
+            });
         }
 
         let decision = self.evaluate(intent, now);
         match decision {
             Decision::Rejected { intent, reasons } => {
+                let codes = reasons.iter().map(|r| r.code().to_string()).collect();
                 self.record_rejection(intent, reasons);
-                Ok(())
+                Ok(Verdict {
+                    outcome: domain::ActualOutcome::Rejected,
+                    reasons: codes,
+                    notional,
+                })
             }
             Decision::Approved(approved) => {
                 self.summary.approvals += 1;
+                let notional = Some(approved.inner().notional());
                 self.events.push(AuditEvent::TradeApproved {
                     intent: approved.inner().clone(),
                     adjustments: approved.adjustments().to_vec(),
@@ -880,7 +929,12 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
                 {
                     self.governor.record_decision(&approved.inner().symbol, now);
                 }
-                self.submit(approved, now).await
+                self.submit(approved, now).await?;
+                Ok(Verdict {
+                    outcome: domain::ActualOutcome::Taken,
+                    reasons: Vec::new(),
+                    notional,
+                })
             }
         }
     }
@@ -961,24 +1015,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         let stop = self.stop_distance(signal)?;
         let qty = match kind {
             IntentKind::Exit => self.portfolio.position(&signal.symbol)?.qty(),
-            IntentKind::Entry => {
-                let multiplier = match self.settings.guardrails {
-                    // A zero multiplier (LOCKDOWN/CRISIS) still sizes at full size so the
-                    // gate records the veto with its reason instead of a silent no-op.
-                    Guardrails::On if self.preservation.size_multiplier() > Ratio::ZERO => {
-                        self.preservation.size_multiplier()
-                    }
-                    _ => Ratio::ONE,
-                };
-                self.settings.sizing.entry_qty(
-                    self.portfolio.cash(),
-                    self.portfolio.equity(),
-                    signal.price,
-                    stop,
-                    &self.gate.config().cost_model(),
-                    multiplier,
-                )
-            }
+            IntentKind::Entry => self.entry_qty(signal, stop),
         };
         if qty.is_zero() {
             return None;
@@ -1008,6 +1045,35 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
                 && self.settings.sizing == crate::sizing::Sizing::AllIn)
                 .then(|| self.portfolio.cash()),
         })
+    }
+
+    /// The size of an entry on `signal` with stop distance `stop`.
+    fn entry_qty(&self, signal: &Signal, stop: Price) -> domain::Qty {
+        let multiplier = match self.settings.guardrails {
+            // A zero multiplier (LOCKDOWN/CRISIS) still sizes at full size so the
+            // gate records the veto with its reason instead of a silent no-op.
+            Guardrails::On if self.preservation.size_multiplier() > Ratio::ZERO => {
+                self.preservation.size_multiplier()
+            }
+            _ => Ratio::ONE,
+        };
+        self.settings.sizing.entry_qty(
+            self.portfolio.cash(),
+            self.portfolio.equity(),
+            signal.price,
+            stop,
+            &self.gate.config().cost_model(),
+            multiplier,
+        )
+    }
+
+    /// The notional the pipeline would size an entry on `signal` at (shadow records of
+    /// signals that never became an intent).
+    fn pipeline_notional(&self, signal: &Signal) -> domain::Money {
+        match self.stop_distance(signal) {
+            Some(stop) => signal.price * self.entry_qty(signal, stop),
+            None => domain::Money::ZERO,
+        }
     }
 
     fn stop_distance(&self, signal: &Signal) -> Option<Price> {

@@ -274,7 +274,9 @@ async fn project(
         | AuditEvent::StrategyWeightsShifted { .. }
         | AuditEvent::WeightClampViolated { .. }
         | AuditEvent::PromotionSignedOff { .. }
-        | AuditEvent::WeeklyReportStored { .. } => {}
+        | AuditEvent::WeeklyReportStored { .. }
+        | AuditEvent::SessionStarted { .. }
+        | AuditEvent::SessionEnded { .. } => {}
     }
     Ok(())
 }

@@ -129,6 +129,15 @@ pub enum Command {
         #[command(subcommand)]
         action: AuditAction,
     },
+    /// Record a human sign-off of the promotion evidence (a promotion gate).
+    Signoff {
+        /// Who signs.
+        #[arg(long)]
+        by: String,
+        /// What was reviewed.
+        #[arg(long)]
+        note: String,
+    },
     /// Telegram (`[telegram]` in the configuration, token in the environment or `.env`).
     Telegram {
         /// What to do.
@@ -152,6 +161,18 @@ pub enum ReportKind {
         /// The UTC date (default: the day of the account's clock).
         #[arg(long)]
         date: Option<chrono::NaiveDate>,
+    },
+    /// The dry-run period against the backtest baseline: pass/fail per criterion, GO or NO-GO.
+    Observation {
+        /// The backtest result to compare with.
+        #[arg(long, default_value = "reports/backtests/latest.json")]
+        baseline: PathBuf,
+        /// Start of the period (RFC 3339; default: the first audit record).
+        #[arg(long)]
+        from: Option<chrono::DateTime<chrono::Utc>>,
+        /// End of the period (RFC 3339; default: the account's clock).
+        #[arg(long)]
+        to: Option<chrono::DateTime<chrono::Utc>>,
     },
 }
 
@@ -220,6 +241,10 @@ pub async fn run(cli: Cli, stop: Arc<AtomicBool>) -> Result<String, RuntimeError
         Command::Report {
             which: ReportKind::Daily { date },
         } => operator::report_daily(&env, date).await,
+        Command::Report {
+            which: ReportKind::Observation { baseline, from, to },
+        } => operator::report_observation(&env, &baseline, from, to).await,
+        Command::Signoff { by, note } => operator::signoff(&env, &by, &note).await,
         Command::ExportMetrics { window, out } => {
             operator::export_metrics(&env, operator::parse_window(&window)?, &out).await
         }

@@ -50,6 +50,14 @@ pub(crate) struct Tally {
     pub account_breaches: Vec<String>,
     /// The latest risk book of the span.
     pub risk_book: Option<domain::account::RiskBook>,
+    /// Entry signals (the ones the shadow collector records).
+    pub entry_signals: u64,
+    /// Strategy-weight rebalances.
+    pub weight_shifts: u64,
+    /// The largest single-strategy weight shift seen.
+    pub max_weight_shift: Decimal,
+    /// Weight shifts beyond the clamp (an invariant violation).
+    pub clamp_violations: u64,
 }
 
 impl Tally {
@@ -65,7 +73,15 @@ impl Tally {
             match event {
                 AuditEvent::SignalGenerated { signal } => {
                     *t.tiers.entry(signal.tier.as_str()).or_insert(0) += 1;
+                    if !signal.is_exit {
+                        t.entry_signals += 1;
+                    }
                 }
+                AuditEvent::StrategyWeightsShifted { shift } => {
+                    t.weight_shifts += 1;
+                    t.max_weight_shift = t.max_weight_shift.max(shift.max_shift.fraction());
+                }
+                AuditEvent::WeightClampViolated { .. } => t.clamp_violations += 1,
                 AuditEvent::TradeApproved { intent, .. } => {
                     t.approvals += 1;
                     reference.insert(
@@ -126,6 +142,7 @@ pub async fn build(
     date: NaiveDate,
     mode: &str,
     feed: &str,
+    shadow: &config::ShadowConfig,
     generated_at: Timestamp,
 ) -> Result<DailyReport, StoreError> {
     let from = date.and_time(chrono::NaiveTime::MIN).and_utc();
@@ -146,8 +163,22 @@ pub async fn build(
         slippage_fills: slip_n,
         account_breaches,
         risk_book,
+        entry_signals,
+        weight_shifts,
+        max_weight_shift,
+        clamp_violations,
         ..
     } = Tally::of(&records)?;
+    let counts = store.shadow_counts(from, from + Duration::days(1)).await?;
+    let shadow_health = ShadowDay::judge(
+        shadow,
+        &counts,
+        entry_signals,
+        clamp_violations,
+        store,
+        date,
+    )
+    .await?;
     let critical = alerts.get("critical").copied().unwrap_or(0);
     let warning = alerts.get("warning").copied().unwrap_or(0);
     let state = stored_state(store).await?;
@@ -158,8 +189,8 @@ pub async fn build(
         .as_ref()
         .is_some_and(|s| s.kill_switch.stored().is_some());
 
-    let mut recommendations: Vec<String> = Vec::new();
-    let health = if critical > 0 || level.blocks_entries() || kill {
+    let mut recommendations: Vec<String> = shadow_health.recommendations.clone();
+    let health = if critical > 0 || level.blocks_entries() || kill || shadow_health.critical {
         if level.blocks_entries() {
             recommendations.push(format!(
                 "Capital preservation is {level}: wait for automatic recovery, review what escalated it"
@@ -181,8 +212,10 @@ pub async fn build(
             recommendations.push("Review the CRITICAL alerts of the day in the audit trail".into());
         }
         "CRITICAL"
-    } else if warning > 0 || level != PreservationLevel::Normal {
-        recommendations.push("Review the day's warnings".into());
+    } else if warning > 0 || level != PreservationLevel::Normal || shadow_health.warning {
+        if warning > 0 || level != PreservationLevel::Normal {
+            recommendations.push("Review the day's warnings".into());
+        }
         "WARNING"
     } else {
         "HEALTHY"
@@ -194,11 +227,13 @@ pub async fn build(
         "mode": mode,
         "feed": feed,
         "shadow_collection": {
-            "enabled": false,
-            "logging_healthy": true,
-            "decisions_today": 0,
-            "pending_decisions": 0,
-            "total_all_time": 0,
+            "enabled": shadow.enabled,
+            "logging_healthy": shadow_health.logging_healthy,
+            "decisions_today": counts.in_range,
+            "entry_signals_today": entry_signals,
+            "pending_decisions": counts.pending,
+            "stale_pending": shadow_health.stale_pending,
+            "total_all_time": counts.total,
         },
         "capital_preservation": {
             "current_level": level.as_str(),
@@ -206,10 +241,11 @@ pub async fn build(
             "alert": level.blocks_entries(),
         },
         "strategy_weighting": {
-            "enabled": false,
-            "shifts_today": 0,
-            "max_shift_observed": 0,
-            "clamp_exceeded": false,
+            "enabled": shadow.enabled && shadow.advisors.iter().any(|a| a == "strategy_weights"),
+            "shifts_today": weight_shifts,
+            "max_shift_observed": max_weight_shift.normalize().to_string(),
+            "clamp": (shadow.max_weight_shift_pct / Decimal::ONE_HUNDRED).normalize().to_string(),
+            "clamp_exceeded": clamp_violations > 0,
         },
         "tradegate": {
             "approvals_today": approvals,
@@ -242,6 +278,75 @@ pub async fn build(
         overall_health: health.to_string(),
         body,
     })
+}
+
+/// The shadow collector's health on one day.
+struct ShadowDay {
+    logging_healthy: bool,
+    stale_pending: u64,
+    critical: bool,
+    warning: bool,
+    recommendations: Vec<String>,
+}
+
+impl ShadowDay {
+    /// CRITICAL when a weight shift broke the clamp, or when the collector is on and
+    /// entry signals were generated but none was recorded (collection is broken);
+    /// WARNING when records stay pending for more than twice the horizon (their
+    /// symbol's prices stopped) .
+    async fn judge(
+        shadow: &config::ShadowConfig,
+        counts: &domain::ShadowCounts,
+        entry_signals: u64,
+        clamp_violations: u64,
+        store: &dyn Store,
+        date: NaiveDate,
+    ) -> Result<ShadowDay, StoreError> {
+        let mut day = ShadowDay {
+            logging_healthy: true,
+            stale_pending: 0,
+            critical: false,
+            warning: false,
+            recommendations: Vec::new(),
+        };
+        if clamp_violations > 0 {
+            day.critical = true;
+            day.recommendations.push(format!(
+                "A strategy-weight shift exceeded the clamp {clamp_violations} time(s): an invariant is broken; keep the advisor advisory and investigate the weight_clamp_violated events"
+            ));
+        }
+        if !shadow.enabled {
+            return Ok(day);
+        }
+        if entry_signals > 0 && counts.in_range == 0 {
+            day.logging_healthy = false;
+            day.critical = true;
+            day.recommendations.push(format!(
+                "{entry_signals} entry signal(s) but no shadow decision recorded: check that the shadow collector runs"
+            ));
+        }
+        if counts.pending > 0 {
+            let end = date.and_time(chrono::NaiveTime::MIN).and_utc() + Duration::days(1);
+            let horizon = Duration::minutes(i64::from(shadow.horizon_minutes));
+            let stale_before = end - horizon * 2;
+            let start = stale_before - Duration::days(30);
+            let stale = store
+                .shadow_records(start, stale_before)
+                .await?
+                .iter()
+                .filter(|r| r.resolution.is_none())
+                .count() as u64;
+            if stale > 0 {
+                day.stale_pending = stale;
+                day.logging_healthy = false;
+                day.warning = true;
+                day.recommendations.push(format!(
+                    "{stale} shadow decision(s) still unresolved after twice the horizon: their symbols' prices stopped arriving"
+                ));
+            }
+        }
+        Ok(day)
+    }
 }
 
 /// Stores the report and writes its JSON file under `<data_dir>/reports/`.

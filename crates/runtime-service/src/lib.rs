@@ -8,6 +8,7 @@
 //! - [`health`] — `health-check`: the verdict as text, JSON or an exit code
 //! - [`gather`] — readiness inputs read from the store
 //! - [`daily`] — the daily report
+//! - [`observation`] — the observation report (dry-run vs backtest baseline)
 //! - [`status`] — the status board behind `/api/status` and `/metrics`
 //! - [`view`] — the HTTP surface's view of a running runtime
 //! - [`logging`] — JSON log files with daily rotation, console on a terminal
@@ -22,6 +23,7 @@ pub mod gather;
 pub mod health;
 pub mod instance;
 pub mod logging;
+pub mod observation;
 pub mod operator;
 pub mod report;
 pub mod session;

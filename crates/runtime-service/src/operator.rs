@@ -282,6 +282,7 @@ pub async fn report_daily(
     env: &OperatorEnv,
     date: Option<NaiveDate>,
 ) -> Result<String, RuntimeError> {
+    let cfg = env.loaded()?;
     let store = env.store().await?;
     let date = match date {
         Some(d) => d,
@@ -297,6 +298,7 @@ pub async fn report_daily(
         date,
         env.mode.as_str(),
         &feed,
+        &cfg.shadow,
         SystemClock.now(),
     )
     .await?;
@@ -431,4 +433,82 @@ mod tests {
             assert!(e.contains("window"), "{bad}: {e}");
         }
     }
+}
+
+/// `report observation`: the dry-run period against the backtest baseline.
+pub async fn report_observation(
+    env: &OperatorEnv,
+    baseline: &Path,
+    from: Option<Timestamp>,
+    to: Option<Timestamp>,
+) -> Result<String, RuntimeError> {
+    let cfg = env.loaded()?;
+    let stores = crate::session::open_stores(
+        env.database_url.as_deref(),
+        &env.data_dir,
+        sqlite::Durability::Full,
+    )
+    .await?;
+    let store = stores.store.as_ref();
+    let to = match to {
+        Some(t) => t,
+        None => reference_time(store).await? + Duration::seconds(1),
+    };
+    let from = match from {
+        Some(f) => f,
+        None => match store.audit_events(0, 1).await?.first() {
+            Some(r) => r.at,
+            None => {
+                return Err(RuntimeError::BadInput(
+                    "the store holds no audit events: run the runtime first".into(),
+                ));
+            }
+        },
+    };
+    if from >= to {
+        return Err(RuntimeError::BadInput(format!(
+            "--from {from} must be before --to {to}"
+        )));
+    }
+    let outbox = cfg.telegram.enabled.then_some(stores.outbox.as_ref());
+    let report = crate::observation::build(store, outbox, baseline, from, to).await?;
+    let dir = env.data_dir.join("reports");
+    std::fs::create_dir_all(&dir)
+        .map_err(RuntimeError::io(format!("cannot create {}", dir.display())))?;
+    let path = dir.join(format!("observation_{}.json", to.date_naive()));
+    let text = serde_json::to_string_pretty(&report).unwrap_or_default();
+    crate::instance::write_atomically(&path, text.as_bytes())
+        .map_err(RuntimeError::io(format!("cannot write {}", path.display())))?;
+    Ok(format!(
+        "{text}\nobservation report -> {}\n",
+        path.display()
+    ))
+}
+
+/// `signoff --by NAME --note TEXT`: records a human sign-off of the promotion evidence.
+pub async fn signoff(env: &OperatorEnv, by: &str, note: &str) -> Result<String, RuntimeError> {
+    let by = by.trim();
+    if by.is_empty() {
+        return Err(RuntimeError::BadInput("--by: a name is required".into()));
+    }
+    if note.trim().is_empty() {
+        return Err(RuntimeError::BadInput(
+            "--note: say what was reviewed".into(),
+        ));
+    }
+    let store = env.store().await?;
+    let at = SystemClock.now();
+    let signoff = domain::Signoff {
+        by: by.to_string(),
+        note: note.to_string(),
+        at,
+    };
+    let batch = domain::ports::EventBatch {
+        event_id: format!("signoff:{}", at.timestamp_micros()),
+        at,
+        events: vec![domain::AuditEvent::PromotionSignedOff { signoff }],
+        state: serde_json::Value::Null,
+    };
+    store.append(&batch).await?;
+    Ok(format!("sign-off by {by} recorded at {at}\n"))
 }

@@ -284,6 +284,19 @@ pub async fn run_session_with(
         .await?;
         live_startup_guard(&mut engine, &report).await?;
     }
+    let started_at = wall.now();
+    engine
+        .record_session_event(
+            &format!("session_started:{run_id}:{}", started_at.timestamp_micros()),
+            AuditEvent::SessionStarted {
+                run_id: run_id.clone(),
+                mode: opts.mode.as_str().to_string(),
+                feed: feed.to_string(),
+                at: started_at,
+            },
+            started_at,
+        )
+        .await?;
     apply_pending_requests(&mut engine, store.as_ref()).await?;
     // Status, heartbeat and operator surfaces have something to show from the start.
     beat(
@@ -353,6 +366,7 @@ pub async fn run_session_with(
                 prev,
                 opts.mode.as_str(),
                 feed,
+                &cfg.shadow,
                 wall.now(),
             )
             .await
@@ -419,6 +433,19 @@ pub async fn run_session_with(
     )
     .await?;
     let summary = engine.summary();
+    let ended_at = wall.now();
+    engine
+        .record_session_event(
+            &format!("session_ended:{run_id}:{}", ended_at.timestamp_micros()),
+            AuditEvent::SessionEnded {
+                run_id: run_id.clone(),
+                events: summary.events,
+                interrupted,
+                at: ended_at,
+            },
+            ended_at,
+        )
+        .await?;
     tracing::info!(
         events = summary.events,
         reports_written,

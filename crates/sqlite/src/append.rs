@@ -414,7 +414,9 @@ fn project(script: &mut Script, seq: i64, event: &AuditEvent) -> Result<(), Stor
         | AuditEvent::StrategyWeightsShifted { .. }
         | AuditEvent::WeightClampViolated { .. }
         | AuditEvent::PromotionSignedOff { .. }
-        | AuditEvent::WeeklyReportStored { .. } => {}
+        | AuditEvent::WeeklyReportStored { .. }
+        | AuditEvent::SessionStarted { .. }
+        | AuditEvent::SessionEnded { .. } => {}
     }
     Ok(())
 }

@@ -1,0 +1,142 @@
+//! Step 4 of the pipeline: the shadow collector. Advisors see each entry signal
+//! before the pipeline decides and the record is written after, with the outcome;
+//! records are resolved when their horizon has passed. Advisors have no handle on
+//! anything below: what they return is data in the audit trail.
+
+use domain::ports::{ExecutionVenue, Store};
+use domain::{
+    ActualOutcome, AlertKind, AuditEvent, Clock, MarketEvent, Money, Severity, Signal, Timestamp,
+};
+use shadow_collector::{Advice, ShadowCollector};
+
+use super::Engine;
+use crate::error::EngineError;
+
+/// What the real pipeline did with a signal, for its shadow record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Verdict {
+    pub outcome: ActualOutcome,
+    pub reasons: Vec<String>,
+    /// The intent's notional, when an intent was sized.
+    pub notional: Option<Money>,
+}
+
+impl Verdict {
+    pub(super) fn no_intent() -> Self {
+        Self {
+            outcome: ActualOutcome::NoIntent,
+            reasons: Vec::new(),
+            notional: None,
+        }
+    }
+}
+
+impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V, S, C> {
+    /// Runs the shadow collector beside the pipeline (advisory only).
+    pub fn with_shadow(mut self, collector: ShadowCollector) -> Self {
+        self.shadow = Some(collector);
+        self
+    }
+
+    /// Records a session start or end (or any other event outside the market flow)
+    /// as its own batch at `at` (the caller's wall clock: a replay's simulated clock
+    /// has not started yet), with the current state.
+    pub async fn record_session_event(
+        &mut self,
+        event_id: &str,
+        event: AuditEvent,
+        at: Timestamp,
+    ) -> Result<(), EngineError> {
+        let now = at;
+        self.events.clear();
+        self.events.push(event);
+        self.persist(event_id, now).await
+    }
+
+    /// The shadow collector, when one runs.
+    pub fn shadow(&self) -> Option<&ShadowCollector> {
+        self.shadow.as_ref()
+    }
+
+    pub(super) fn restore_shadow(
+        &mut self,
+        state: Option<&serde_json::Value>,
+    ) -> Result<(), EngineError> {
+        if let (Some(collector), Some(state)) = (&mut self.shadow, state) {
+            collector.restore_json(state).map_err(EngineError::Shadow)?;
+        }
+        Ok(())
+    }
+
+    /// Market context, the advisors' day and due resolutions for this event.
+    pub(super) fn shadow_market(&mut self, event: &MarketEvent, now: Timestamp) {
+        let Some(collector) = &mut self.shadow else {
+            return;
+        };
+        if let MarketEvent::Candle(candle) = event {
+            collector.observe(candle);
+        }
+        let events = collector.on_market(event.symbol(), event.last_price(), now);
+        for e in events {
+            if let AuditEvent::WeightClampViolated { shift } = &e {
+                let worst = shift
+                    .violations()
+                    .into_iter()
+                    .map(|(s, r)| format!("{s} {}", r.fraction()))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let message = format!(
+                    "advisor {} shifted strategy weights beyond the {} clamp: {worst}",
+                    shift.advisor,
+                    shift.clamp.fraction()
+                );
+                self.events.push(e);
+                self.raise(
+                    Severity::Critical,
+                    AlertKind::InvariantViolation,
+                    None,
+                    message,
+                    now,
+                );
+            } else {
+                self.events.push(e);
+            }
+        }
+    }
+
+    /// The advisors' view of an entry signal (none for exits or without a collector).
+    pub(super) fn shadow_advice(&mut self, signal: &Signal, now: Timestamp) -> Option<Advice> {
+        if signal.is_exit {
+            return None;
+        }
+        let portfolio = self.portfolio.snapshot();
+        let level = self.preservation.level();
+        let collector = self.shadow.as_mut()?;
+        Some(collector.advise(signal, portfolio, level, now))
+    }
+
+    /// Writes the shadow record of `signal` once the pipeline has decided.
+    pub(super) fn shadow_record(
+        &mut self,
+        signal: &Signal,
+        advice: Advice,
+        verdict: Verdict,
+        now: Timestamp,
+    ) {
+        let notional = match verdict.notional {
+            Some(n) => n,
+            None => self.pipeline_notional(signal),
+        };
+        if let Some(collector) = &mut self.shadow {
+            let event = collector.record(
+                signal,
+                advice,
+                notional,
+                verdict.outcome,
+                verdict.reasons,
+                now,
+            );
+            self.events.push(event);
+        }
+    }
+}
