@@ -25,7 +25,7 @@ pub struct ShadowConfig {
     pub spread_bps: Decimal,
     /// Largest change of one strategy's weight per day, % points (default 10).
     pub max_weight_shift_pct: Decimal,
-    /// Exploration strength of the contextual bandit (LinUCB alpha).
+    /// Exploration width of the contextual bandit (LinUCB alpha), in units of net return.
     pub bandit_alpha: Decimal,
     /// Resolved signals per symbol in the rolling hit-rate feature.
     pub hit_window: u32,
@@ -40,7 +40,7 @@ impl Default for ShadowConfig {
             horizon_minutes: 240,
             spread_bps: Decimal::TWO,
             max_weight_shift_pct: Decimal::TEN,
-            bandit_alpha: Decimal::new(5, 1),
+            bandit_alpha: Decimal::new(1, 2),
             hit_window: 20,
         }
     }
@@ -93,9 +93,9 @@ impl ShadowConfig {
             self.max_weight_shift_pct,
         );
         v.check(
-            self.bandit_alpha >= Decimal::ZERO && self.bandit_alpha <= Decimal::TEN,
+            self.bandit_alpha > Decimal::ZERO && self.bandit_alpha <= Decimal::ONE,
             "bandit_alpha",
-            "in [0, 10]",
+            "in (0, 1]",
             self.bandit_alpha,
         );
         v.check(

@@ -8,6 +8,7 @@
 //! - [`health`] — `health-check`: the verdict as text, JSON or an exit code
 //! - [`gather`] — readiness inputs read from the store
 //! - [`daily`] — the daily report
+//! - [`shadow`] — the shadow collector built from `[shadow]`
 //! - [`observation`] — the observation report (dry-run vs backtest baseline)
 //! - [`status`] — the status board behind `/api/status` and `/metrics`
 //! - [`view`] — the HTTP surface's view of a running runtime
@@ -27,6 +28,7 @@ pub mod observation;
 pub mod operator;
 pub mod report;
 pub mod session;
+pub mod shadow;
 pub mod status;
 pub mod telegram;
 pub mod view;

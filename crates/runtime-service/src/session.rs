@@ -127,7 +127,17 @@ pub async fn build_engine(
     settings.persist_state = true;
     settings.flatten_on_account_breach = cfg.account.flatten_on_breach;
     let start = clock.now();
+    let mut strategy_ids: Vec<domain::StrategyId> = strategies
+        .values()
+        .flatten()
+        .map(|s| s.id().clone())
+        .collect();
+    strategy_ids.sort();
+    strategy_ids.dedup();
     let mut engine: RuntimeEngine = Engine::new(settings, strategies, venue, store.clone(), clock)?;
+    if let Some(collector) = crate::shadow::collector(cfg, strategy_ids)? {
+        engine = engine.with_shadow(collector);
+    }
     if let Some(account) = ftmo::SharedFtmoAccount::from_settings(cfg, start)
         .map_err(|e| RuntimeError::BadInput(format!("[account]: {e}")))?
     {

@@ -25,13 +25,13 @@ use domain::{
     ShadowDecision, Signal, Symbol, Timestamp,
 };
 
-use crate::context::MarketContext;
+use crate::context::{MarketContext, MarketContexts};
 use crate::counterfactual::{CostAssumptions, resolve};
 
 /// Feature name of the symbol's rolling hit rate of resolved signals.
-pub const HIT_RATE_FEATURE: &str = "hit_rate";
+pub const HIT_RATE_FEATURE: &str = crate::context::feature::HIT_RATE;
 /// Feature name of the round-trip cost estimate, in bps.
-pub const COST_FEATURE: &str = "cost_bps";
+pub const COST_FEATURE: &str = crate::context::feature::COST_BPS;
 
 /// How the collector resolves records.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +68,7 @@ struct SavedState {
 pub struct ShadowCollector {
     settings: ShadowSettings,
     advisors: Vec<Box<dyn Advisor>>,
-    contexts: BTreeMap<Symbol, MarketContext>,
+    contexts: MarketContexts,
     pending: Vec<ShadowDecision>,
     hits: BTreeMap<Symbol, VecDeque<bool>>,
     day: Option<NaiveDate>,
@@ -89,7 +89,7 @@ impl ShadowCollector {
         Self {
             settings,
             advisors,
-            contexts: BTreeMap::new(),
+            contexts: MarketContexts::default(),
             pending: Vec::new(),
             hits: BTreeMap::new(),
             day: None,
@@ -113,14 +113,7 @@ impl ShadowCollector {
 
     /// Updates the market context of the candle's symbol.
     pub fn observe(&mut self, candle: &Candle) {
-        match self.contexts.get_mut(candle.symbol()) {
-            Some(c) => c.update(candle),
-            None => {
-                let mut c = MarketContext::default();
-                c.update(candle);
-                self.contexts.insert(candle.symbol().clone(), c);
-            }
-        }
+        self.contexts.update(candle);
     }
 
     /// Rolls the advisors' day when `now` is on a new UTC day, then resolves the
