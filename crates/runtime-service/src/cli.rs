@@ -162,6 +162,25 @@ pub enum ReportKind {
         #[arg(long)]
         date: Option<chrono::NaiveDate>,
     },
+    /// The weekly shadow evidence report of ISO week N (stored, JSON under data/reports/,
+    /// Markdown and PNG chart under --docs-dir).
+    Weekly {
+        /// ISO week number (default: the last complete week of the account's clock).
+        #[arg(long)]
+        week: Option<u32>,
+        /// ISO week-based year (default: the account clock's).
+        #[arg(long)]
+        year: Option<i32>,
+        /// Where the Markdown summary and the chart go.
+        #[arg(long, default_value = "docs/reports")]
+        docs_dir: PathBuf,
+    },
+    /// The promotion gates over the stored weekly reports and sign-offs: GO or NO-GO.
+    Gates {
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// The dry-run period against the backtest baseline: pass/fail per criterion, GO or NO-GO.
     Observation {
         /// The backtest result to compare with.
@@ -244,6 +263,17 @@ pub async fn run(cli: Cli, stop: Arc<AtomicBool>) -> Result<String, RuntimeError
         Command::Report {
             which: ReportKind::Observation { baseline, from, to },
         } => operator::report_observation(&env, &baseline, from, to).await,
+        Command::Report {
+            which:
+                ReportKind::Weekly {
+                    week,
+                    year,
+                    docs_dir,
+                },
+        } => operator::report_weekly(&env, year, week, &docs_dir).await,
+        Command::Report {
+            which: ReportKind::Gates { json },
+        } => operator::report_gates(&env, json).await,
         Command::Signoff { by, note } => operator::signoff(&env, &by, &note).await,
         Command::ExportMetrics { window, out } => {
             operator::export_metrics(&env, operator::parse_window(&window)?, &out).await

@@ -9,6 +9,7 @@
 //! - [`gather`] — readiness inputs read from the store
 //! - [`daily`] — the daily report
 //! - [`shadow`] — the shadow collector built from `[shadow]`
+//! - [`weekly`] — the weekly evidence report (JSON, Markdown, PNG) and the promotion gates
 //! - [`observation`] — the observation report (dry-run vs backtest baseline)
 //! - [`status`] — the status board behind `/api/status` and `/metrics`
 //! - [`view`] — the HTTP surface's view of a running runtime
@@ -32,6 +33,7 @@ pub mod shadow;
 pub mod status;
 pub mod telegram;
 pub mod view;
+pub mod weekly;
 
 pub use error::RuntimeError;
 pub use instance::{Heartbeat, InstanceLock, write_heartbeat};

@@ -512,3 +512,64 @@ pub async fn signoff(env: &OperatorEnv, by: &str, note: &str) -> Result<String, 
     store.append(&batch).await?;
     Ok(format!("sign-off by {by} recorded at {at}\n"))
 }
+
+/// `report weekly [--week N] [--year Y] [--docs-dir DIR]`.
+pub async fn report_weekly(
+    env: &OperatorEnv,
+    year: Option<i32>,
+    week: Option<u32>,
+    docs_dir: &Path,
+) -> Result<String, RuntimeError> {
+    use shadow_collector::weekly::ReportWeek;
+    let cfg = env.loaded()?;
+    let store = env.store().await?;
+    let now = reference_time(store.as_ref()).await?;
+    let current = ReportWeek::containing(now)
+        .ok_or_else(|| RuntimeError::BadInput(format!("no ISO week contains {now}")))?;
+    let week = match (year, week) {
+        (None, None) => current.previous().unwrap_or(current),
+        (y, Some(n)) => {
+            let y = y.unwrap_or(current.year());
+            ReportWeek::new(y, n).ok_or_else(|| {
+                RuntimeError::BadInput(format!("--week {n}: {y} has no ISO week {n}"))
+            })?
+        }
+        (Some(_), None) => {
+            return Err(RuntimeError::BadInput("--year needs --week".into()));
+        }
+    };
+    let weekly = crate::weekly::build(store.as_ref(), &cfg, week, SystemClock.now()).await?;
+    let paths = crate::weekly::publish(
+        store.as_ref(),
+        &env.data_dir,
+        docs_dir,
+        &weekly,
+        &cfg.shadow.primary_advisor,
+    )
+    .await?;
+    let e = &weekly.evidence;
+    let mut out = format!(
+        "weekly shadow report {week}: {} decisions ({} resolved), edge positive: {}\n",
+        e.data_collection.total_decisions,
+        e.data_collection.resolved,
+        e.summary.overall_edge_positive
+    );
+    for p in paths {
+        out.push_str(&format!("  -> {}\n", p.display()));
+    }
+    Ok(out)
+}
+
+/// `report gates [--json]`.
+pub async fn report_gates(env: &OperatorEnv, json: bool) -> Result<String, RuntimeError> {
+    let store = env.store().await?;
+    let verdict = crate::weekly::gates(store.as_ref()).await?;
+    if json {
+        Ok(format!(
+            "{}\n",
+            serde_json::to_string_pretty(&verdict).unwrap_or_default()
+        ))
+    } else {
+        Ok(crate::weekly::render_gates(&verdict))
+    }
+}

@@ -401,6 +401,40 @@ pub async fn run_session_with(
                 }
             }
         }
+        // A new ISO week: the weekly shadow report of the one that ended.
+        if let Some(prev) = report_day
+            && cfg.shadow.enabled
+            && day > prev
+            && chrono::Datelike::iso_week(&day) != chrono::Datelike::iso_week(&prev)
+            && let Some(week) = shadow_collector::weekly::ReportWeek::containing(
+                prev.and_time(chrono::NaiveTime::MIN).and_utc(),
+            )
+        {
+            let reports = opts.data_dir.join("reports");
+            let written = match crate::weekly::build(store.as_ref(), &cfg, week, wall.now()).await {
+                Ok(weekly) => crate::weekly::publish(
+                    store.as_ref(),
+                    &opts.data_dir,
+                    &reports,
+                    &weekly,
+                    &cfg.shadow.primary_advisor,
+                )
+                .await
+                .map(|_| weekly.evidence.summary.overall_edge_positive),
+                Err(e) => Err(e),
+            };
+            match written {
+                Ok(edge) => {
+                    tracing::info!(week = %week, edge_positive = edge, "weekly shadow report written")
+                }
+                Err(e) => {
+                    tracing::error!(week = %week, "weekly shadow report failed: {e}");
+                    engine
+                        .record_job_failure("weekly_shadow_report", week.end(), &e.to_string())
+                        .await?;
+                }
+            }
+        }
         report_day = Some(day);
         sim.advance_to(at)
             .map_err(|e| RuntimeError::BadInput(format!("replay went back in time: {e}")))?;

@@ -28,7 +28,8 @@ pub fn collector(
     for name in &shadow.advisors {
         match name.as_str() {
             "strategy_weights" => {
-                let clamp = Ratio::from_fraction(shadow.max_weight_shift_pct / Decimal::ONE_HUNDRED);
+                let clamp =
+                    Ratio::from_fraction(shadow.max_weight_shift_pct / Decimal::ONE_HUNDRED);
                 advisors.push(Box::new(
                     StrategyWeights::new(strategies.clone(), clamp)
                         .map_err(|e| bad("max_weight_shift_pct", &e))?,

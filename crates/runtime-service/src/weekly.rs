@@ -20,7 +20,9 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 use rust_decimal::prelude::ToPrimitive;
 use shadow_collector::gates::{GateThresholds, GateVerdict, evaluate_gates};
-use shadow_collector::weekly::{ReportWeek, WeeklyEvidence, WeeklyInput, daily_cumulative, weekly_evidence};
+use shadow_collector::weekly::{
+    ReportWeek, WeeklyEvidence, WeeklyInput, daily_cumulative, weekly_evidence,
+};
 
 use crate::error::RuntimeError;
 use crate::instance::write_atomically;
@@ -92,17 +94,29 @@ pub async fn publish(
     }
     let json_path = reports.join(format!("weekly_shadow_report_{n}.json"));
     let text = serde_json::to_string_pretty(&weekly.report.body).unwrap_or_default();
-    write_atomically(&json_path, text.as_bytes())
-        .map_err(RuntimeError::io(format!("cannot write {}", json_path.display())))?;
+    write_atomically(&json_path, text.as_bytes()).map_err(RuntimeError::io(format!(
+        "cannot write {}",
+        json_path.display()
+    )))?;
 
     let png_name = format!("weekly_shadow_report_{n}.png");
     let png_path = docs_dir.join(&png_name);
     let series = daily_cumulative(&weekly.records, primary);
-    draw_chart(&png_path, &series, &format!("Week {} of {}: cumulative counterfactual net P&L", n, weekly.report.year), primary)?;
+    draw_chart(
+        &png_path,
+        &series,
+        &format!(
+            "Week {} of {}: cumulative counterfactual net P&L",
+            n, weekly.report.year
+        ),
+        primary,
+    )?;
     let md_path = docs_dir.join(format!("weekly_shadow_report_{n}.md"));
     let md = markdown(&weekly.evidence, primary, &png_name);
-    write_atomically(&md_path, md.as_bytes())
-        .map_err(RuntimeError::io(format!("cannot write {}", md_path.display())))?;
+    write_atomically(&md_path, md.as_bytes()).map_err(RuntimeError::io(format!(
+        "cannot write {}",
+        md_path.display()
+    )))?;
     Ok(vec![json_path, md_path, png_path])
 }
 
@@ -120,7 +134,11 @@ pub async fn gates(store: &dyn Store) -> Result<GateVerdict, RuntimeError> {
         weeks.push(e);
     }
     let signoffs = store.signoffs().await?;
-    Ok(evaluate_gates(&weeks, &signoffs, &GateThresholds::default()))
+    Ok(evaluate_gates(
+        &weeks,
+        &signoffs,
+        &GateThresholds::default(),
+    ))
 }
 
 /// The gates as text: the verdict, then one line per gate.
@@ -209,7 +227,10 @@ fn markdown(e: &WeeklyEvidence, primary: &str, png: &str) -> String {
         "- BTC diagnosis: primary cause `{}`",
         e.btc_diagnosis.primary_cause.as_str()
     );
-    let _ = writeln!(md, "\n## Edge by symbol\n\n| symbol | decisions | delta P&L | hit rate | Sharpe | edge |\n|---|---|---|---|---|---|");
+    let _ = writeln!(
+        md,
+        "\n## Edge by symbol\n\n| symbol | decisions | delta P&L | hit rate | Sharpe | edge |\n|---|---|---|---|---|---|"
+    );
     for (s, f) in &e.symbol_edge_analysis {
         let _ = writeln!(
             md,
@@ -221,7 +242,10 @@ fn markdown(e: &WeeklyEvidence, primary: &str, png: &str) -> String {
             f.edge_positive
         );
     }
-    let _ = writeln!(md, "\n## Edge by regime\n\n| regime | decisions | delta P&L | hit rate | Sharpe | edge |\n|---|---|---|---|---|---|");
+    let _ = writeln!(
+        md,
+        "\n## Edge by regime\n\n| regime | decisions | delta P&L | hit rate | Sharpe | edge |\n|---|---|---|---|---|---|"
+    );
     for (r, f) in &e.regime_edge_analysis {
         let _ = writeln!(
             md,
@@ -242,8 +266,12 @@ fn markdown(e: &WeeklyEvidence, primary: &str, png: &str) -> String {
 fn font_ready() -> bool {
     static READY: OnceLock<bool> = OnceLock::new();
     *READY.get_or_init(|| {
-        plotters::style::register_font("sans-serif", FontStyle::Normal, epaint_default_fonts::UBUNTU_LIGHT)
-            .is_ok()
+        plotters::style::register_font(
+            "sans-serif",
+            FontStyle::Normal,
+            epaint_default_fonts::UBUNTU_LIGHT,
+        )
+        .is_ok()
     })
 }
 
@@ -254,7 +282,9 @@ fn draw_chart(
     title: &str,
     primary: &str,
 ) -> Result<(), RuntimeError> {
-    let fail = |e: &dyn std::fmt::Display| RuntimeError::BadInput(format!("chart {}: {e}", path.display()));
+    let fail = |e: &dyn std::fmt::Display| {
+        RuntimeError::BadInput(format!("chart {}: {e}", path.display()))
+    };
     if !font_ready() {
         return Err(fail(&"the embedded font could not be loaded"));
     }
@@ -269,9 +299,13 @@ fn draw_chart(
         (lo.min(p.1).min(p.2), hi.max(p.1).max(p.2))
     });
     let pad = ((hi - lo) * 0.1).max(1.0);
-    let labels: Vec<String> = series.iter().map(|(d, _, _)| d.format("%m-%d").to_string()).collect();
+    let labels: Vec<String> = series
+        .iter()
+        .map(|(d, _, _)| d.format("%m-%d").to_string())
+        .collect();
     // Drawn next to the target, then renamed over it: never a half-written chart.
-    let tmp = path.with_extension("png.tmp");
+    // The extension stays .png: the encoder picks the format from it.
+    let tmp = path.with_extension("partial.png");
     {
         let root = BitMapBackend::new(&tmp, (1000, 500)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| fail(&e))?;
@@ -285,18 +319,29 @@ fn draw_chart(
         chart
             .configure_mesh()
             .x_labels(labels.len().max(1))
-            .x_label_formatter(&|i| labels.get(usize::try_from(*i).unwrap_or(usize::MAX)).cloned().unwrap_or_default())
+            .x_label_formatter(&|i| {
+                labels
+                    .get(usize::try_from(*i).unwrap_or(usize::MAX))
+                    .cloned()
+                    .unwrap_or_default()
+            })
             .y_desc("net P&L")
             .label_style(("sans-serif", 14))
             .draw()
             .map_err(|e| fail(&e))?;
         chart
-            .draw_series(LineSeries::new(points.iter().map(|p| (p.0, p.1)), BLUE.stroke_width(2)))
+            .draw_series(LineSeries::new(
+                points.iter().map(|p| (p.0, p.1)),
+                BLUE.stroke_width(2),
+            ))
             .map_err(|e| fail(&e))?
             .label("actual pipeline")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE));
         chart
-            .draw_series(LineSeries::new(points.iter().map(|p| (p.0, p.2)), RED.stroke_width(2)))
+            .draw_series(LineSeries::new(
+                points.iter().map(|p| (p.0, p.2)),
+                RED.stroke_width(2),
+            ))
             .map_err(|e| fail(&e))?
             .label(primary.to_string())
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED));
@@ -309,6 +354,7 @@ fn draw_chart(
             .map_err(|e| fail(&e))?;
         root.present().map_err(|e| fail(&e))?;
     }
-    std::fs::rename(&tmp, path).map_err(RuntimeError::io(format!("cannot write {}", path.display())))?;
+    std::fs::rename(&tmp, path)
+        .map_err(RuntimeError::io(format!("cannot write {}", path.display())))?;
     Ok(())
 }
