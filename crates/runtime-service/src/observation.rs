@@ -106,14 +106,13 @@ async fn observe(
                     }
                 }
                 AuditEvent::AccountRuleBreached { .. } => o.risk_events += 1,
-                AuditEvent::TradeRejected { reasons, .. } => {
+                AuditEvent::TradeRejected { reasons, .. }
                     if drill_pending
                         && reasons
                             .iter()
-                            .any(|r| matches!(r, RejectReason::MaxDailyLoss { .. }))
-                    {
-                        o.drill_enforced = true;
-                    }
+                            .any(|r| matches!(r, RejectReason::MaxDailyLoss { .. })) =>
+                {
+                    o.drill_enforced = true;
                 }
                 AuditEvent::LossSimulated { .. } => {
                     o.drills += 1;

@@ -418,23 +418,6 @@ pub async fn audit_export(env: &OperatorEnv, out: &Path) -> Result<String, Runti
     Ok(format!("{n} audit records -> {}\n", out.display()))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn windows_parse_with_units_and_refuse_nonsense() {
-        assert_eq!(parse_window("24h").unwrap(), Duration::hours(24));
-        assert_eq!(parse_window("7d").unwrap(), Duration::days(7));
-        assert_eq!(parse_window("30m").unwrap(), Duration::minutes(30));
-        assert_eq!(parse_window("90s").unwrap(), Duration::seconds(90));
-        for bad in ["", "h", "0h", "-1h", "24", "24x", "1.5h"] {
-            let e = parse_window(bad).unwrap_err().to_string();
-            assert!(e.contains("window"), "{bad}: {e}");
-        }
-    }
-}
-
 /// `report observation`: the dry-run period against the backtest baseline.
 pub async fn report_observation(
     env: &OperatorEnv,
@@ -456,8 +439,16 @@ pub async fn report_observation(
     };
     let from = match from {
         Some(f) => f,
-        None => match store.audit_events(0, 1).await?.first() {
-            Some(r) => r.at,
+        // The earliest batch time among the first records (a replay's session start is
+        // stamped with the wall clock, after the data it replays).
+        None => match store
+            .audit_events(0, 1_000)
+            .await?
+            .iter()
+            .map(|r| r.at)
+            .min()
+        {
+            Some(at) => at,
             None => {
                 return Err(RuntimeError::BadInput(
                     "the store holds no audit events: run the runtime first".into(),
@@ -571,5 +562,22 @@ pub async fn report_gates(env: &OperatorEnv, json: bool) -> Result<String, Runti
         ))
     } else {
         Ok(crate::weekly::render_gates(&verdict))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_parse_with_units_and_refuse_nonsense() {
+        assert_eq!(parse_window("24h").unwrap(), Duration::hours(24));
+        assert_eq!(parse_window("7d").unwrap(), Duration::days(7));
+        assert_eq!(parse_window("30m").unwrap(), Duration::minutes(30));
+        assert_eq!(parse_window("90s").unwrap(), Duration::seconds(90));
+        for bad in ["", "h", "0h", "-1h", "24", "24x", "1.5h"] {
+            let e = parse_window(bad).unwrap_err().to_string();
+            assert!(e.contains("window"), "{bad}: {e}");
+        }
     }
 }

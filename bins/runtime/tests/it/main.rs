@@ -9,4 +9,5 @@ mod ftmo;
 mod lifecycle;
 mod operator;
 mod session;
+mod shadow;
 mod telegram;
