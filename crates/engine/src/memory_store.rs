@@ -4,8 +4,15 @@
 //! ten-million-bar backtest does not grow without bound) with their hash-chained
 //! audit records, every order, the latest state and the latest heartbeat per
 //! instance. It keeps the port's contract within the retained window: idempotent
-//! by event id, fills counted twice and conflicting order ids are refused, and
+//! by event id, fills counted twice, shadow decisions recorded twice or resolved
+//! twice (or never recorded) and conflicting order ids are refused, and
 //! `verify_audit` recomputes the retained part of the chain.
+//!
+//! The ids of pending shadow decisions are kept until they are resolved, even when
+//! the recording batch has left the window, so a resolution arriving after a long
+//! horizon is still accepted. The shadow queries (`shadow_records`, `shadow_counts`,
+//! `signoffs`, `weekly_reports`) are the trait's defaults: scans of the retained
+//! audit records.
 //!
 //! Operator requests, the ids of the applied ones and daily reports are never
 //! dropped (they are few): a request whose applying batch fell out of the window
@@ -45,6 +52,14 @@ fn fill_keys(batch: &EventBatch) -> Vec<(ClientOrderId, String)> {
         .collect()
 }
 
+/// The ids of the shadow decisions a batch records.
+fn recorded_decisions(batch: &EventBatch) -> impl Iterator<Item = &str> {
+    batch.events.iter().filter_map(|e| match e {
+        AuditEvent::ShadowDecisionRecorded { decision } => Some(decision.id.as_str()),
+        _ => None,
+    })
+}
+
 /// The operator request a batch applies, if its event id is one of
 /// [`request_event_id`]'s (`operator_request:<id>`).
 fn applied_request(event_id: &str) -> Option<u64> {
@@ -59,6 +74,10 @@ struct Inner {
     batches: VecDeque<EventBatch>,
     ids: HashSet<String>,
     fills: HashSet<(ClientOrderId, String)>,
+    /// Ids of the shadow decisions recorded by the retained batches.
+    decisions: HashSet<String>,
+    /// Ids of the shadow decisions recorded and not resolved (kept beyond the window).
+    pending: HashSet<String>,
     records: VecDeque<AuditRecord>,
     /// The link before the first retained record (genesis until something is dropped).
     window_start: ChainHead,
@@ -80,6 +99,8 @@ impl Default for Inner {
             batches: VecDeque::new(),
             ids: HashSet::new(),
             fills: HashSet::new(),
+            decisions: HashSet::new(),
+            pending: HashSet::new(),
             records: VecDeque::new(),
             window_start: ChainHead::genesis(),
             head: ChainHead::genesis(),
@@ -104,6 +125,9 @@ impl Inner {
         for key in fill_keys(&old) {
             self.fills.remove(&key);
         }
+        for id in recorded_decisions(&old) {
+            self.decisions.remove(id);
+        }
         for _ in 0..old.events.len() {
             if let Some(record) = self.records.pop_front() {
                 self.window_start = ChainHead {
@@ -112,6 +136,54 @@ impl Inner {
                 };
             }
         }
+    }
+
+    /// Checks the batch's shadow events against what is stored and against each other,
+    /// in batch order: a decision may be recorded once, and resolved once after it was
+    /// recorded. Returns the ids the batch records and the ids it resolves.
+    fn check_shadow<'b>(
+        &self,
+        batch: &'b EventBatch,
+    ) -> Result<(HashSet<&'b str>, HashSet<&'b str>), StoreError> {
+        let mut recorded = HashSet::new();
+        let mut resolved = HashSet::new();
+        for event in &batch.events {
+            match event {
+                AuditEvent::ShadowDecisionRecorded { decision } => {
+                    let id = decision.id.as_str();
+                    if self.decisions.contains(id)
+                        || self.pending.contains(id)
+                        || !recorded.insert(id)
+                    {
+                        return Err(StoreError::Conflict(format!(
+                            "append {}: shadow decision {id} is already stored (a decision recorded twice); nothing written",
+                            batch.event_id
+                        )));
+                    }
+                }
+                AuditEvent::ShadowDecisionResolved { resolution } => {
+                    let id = resolution.id.as_str();
+                    let known = self.pending.contains(id) || recorded.contains(id);
+                    if !known || !resolved.insert(id) {
+                        let why = if known || self.decisions.contains(id) {
+                            format!(
+                                "shadow decision {id} is already resolved: a decision resolved twice"
+                            )
+                        } else {
+                            format!(
+                                "resolution of unknown shadow decision {id}: no such shadow decision is stored"
+                            )
+                        };
+                        return Err(StoreError::Conflict(format!(
+                            "append {}: {why}; nothing written",
+                            batch.event_id
+                        )));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok((recorded, resolved))
     }
 }
 
@@ -173,6 +245,7 @@ impl Store for MemoryStore {
                 )));
             }
         }
+        let (recorded, resolved) = inner.check_shadow(batch)?;
         let records = AuditRecord::chain(sha256, &inner.head, batch)?;
 
         if let Some(last) = records.last() {
@@ -183,6 +256,13 @@ impl Store for MemoryStore {
         }
         inner.records.extend(records);
         inner.fills.extend(fills);
+        for id in recorded {
+            inner.decisions.insert(id.to_string());
+            inner.pending.insert(id.to_string());
+        }
+        for id in resolved {
+            inner.pending.remove(id);
+        }
         inner.ids.insert(batch.event_id.clone());
         inner.applied.extend(request);
         if !batch.state.is_null() {
@@ -349,8 +429,9 @@ impl Store for MemoryStore {
             .collect())
     }
 
-    // `signals_since` and `recent_alerts`: the trait's defaults (a scan of the retained
-    // audit records through `audit_events`) are right for a bounded in-memory store.
+    // `signals_since`, `recent_alerts`, `fills_of`, `latest_risk_book` and the shadow
+    // queries: the trait's defaults (a scan of the retained audit records through
+    // `audit_events`) are right for a bounded in-memory store.
 }
 
 #[cfg(test)]
@@ -426,6 +507,83 @@ mod tests {
         assert!(applied);
         // Re-applying after the window moved on is still a no-op.
         assert_eq!(store.append(&applying).await, Ok(false));
+    }
+
+    #[test]
+    fn a_pending_decision_resolves_after_its_batch_is_dropped() {
+        futures::executor::block_on(pending_decision_outlives_window());
+    }
+
+    fn shadow_batch(event_id: &str, event: AuditEvent) -> EventBatch {
+        EventBatch {
+            event_id: event_id.into(),
+            events: vec![event],
+            state: serde_json::Value::Null,
+            ..batch(0)
+        }
+    }
+
+    async fn pending_decision_outlives_window() {
+        let store = MemoryStore::new(2);
+        let decision: domain::ShadowDecision = serde_json::from_value(serde_json::json!({
+            "id": "BTC-USD:sma_cross:1704067200000000",
+            "at": "2024-01-01T00:00:00Z",
+            "symbol": "BTC-USD",
+            "strategy": "sma_cross",
+            "side": "buy",
+            "confidence": "0.72",
+            "tier": "medium",
+            "entry_price": "42000.50",
+            "notional": "10000",
+            "outcome": "taken",
+            "reasons": [],
+            "regime": "bull",
+            "features": {},
+            "recommendations": [],
+            "horizon_end": "2024-01-01T01:00:00Z"
+        }))
+        .expect("a valid decision");
+        let recorded = AuditEvent::ShadowDecisionRecorded {
+            decision: decision.clone(),
+        };
+        let resolution: domain::ShadowResolution = serde_json::from_value(serde_json::json!({
+            "id": decision.id,
+            "symbol": "BTC-USD",
+            "resolved_at": "2024-01-01T01:00:00Z",
+            "exit_price": "42100",
+            "forward_return": "0.0024",
+            "cost": "0.0015",
+            "actual": {"notional": "10000", "gross": "24", "fees": "10", "slippage": "3", "spread": "2", "net": "9"},
+            "advisors": {}
+        }))
+        .expect("a valid resolution");
+        let resolved = AuditEvent::ShadowDecisionResolved { resolution };
+        assert_eq!(
+            store.append(&shadow_batch("s1", recorded.clone())).await,
+            Ok(true)
+        );
+        // Within the window, recording the id again is refused.
+        assert!(matches!(
+            store.append(&shadow_batch("s2", recorded.clone())).await,
+            Err(StoreError::Conflict(_))
+        ));
+        for n in 1..=3 {
+            assert_eq!(store.append(&batch(n)).await, Ok(true));
+        }
+        // The recording batch is gone; the decision is still pending, so it resolves once,
+        // and cannot be recorded again meanwhile.
+        assert!(matches!(
+            store.append(&shadow_batch("s2", recorded)).await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert_eq!(
+            store.append(&shadow_batch("s3", resolved.clone())).await,
+            Ok(true)
+        );
+        assert!(matches!(
+            store.append(&shadow_batch("s4", resolved)).await,
+            Err(StoreError::Conflict(_))
+        ));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! instances racing on one event id store it once. Any failure rolls everything back.
 
 use domain::ports::{AuditRecord, ChainHead, EventBatch, StoreError};
-use domain::{AuditEvent, KillSwitchSource, Timestamp};
+use domain::{AuditEvent, KillSwitchSource, ShadowResolution, Timestamp};
 use sqlx::{PgPool, Postgres, Row, Transaction};
 
 use crate::codec::{db_error, name, seq, seq_param, sha256, to_json};
@@ -86,7 +86,35 @@ pub(crate) async fn append(pool: &PgPool, batch: &EventBatch) -> Result<bool, St
     Ok(true)
 }
 
-fn projection_error(doing: &str, seq: u64, event: &AuditEvent, e: sqlx::Error) -> StoreError {
+/// Why a projection was not written.
+enum ProjectError {
+    /// The database refused or failed the statement.
+    Sql(sqlx::Error),
+    /// The event contradicts what is stored (e.g. it resolves an unknown shadow decision).
+    Conflict(String),
+    /// A value does not fit its column.
+    Invalid(String),
+}
+
+impl From<sqlx::Error> for ProjectError {
+    fn from(e: sqlx::Error) -> Self {
+        ProjectError::Sql(e)
+    }
+}
+
+fn projection_error(doing: &str, seq: u64, event: &AuditEvent, e: ProjectError) -> StoreError {
+    let e = match e {
+        ProjectError::Conflict(why) => {
+            return StoreError::Conflict(format!("{doing}: {why}; nothing written"));
+        }
+        ProjectError::Invalid(why) => {
+            return StoreError::Backend(format!(
+                "{doing}: projecting event {seq} ({}): {why}; nothing written",
+                event.type_name()
+            ));
+        }
+        ProjectError::Sql(e) => e,
+    };
     match (event, &e) {
         (AuditEvent::OrderFilled { fill }, sqlx::Error::Database(db))
             if db.is_unique_violation() =>
@@ -94,6 +122,14 @@ fn projection_error(doing: &str, seq: u64, event: &AuditEvent, e: sqlx::Error) -
             StoreError::Conflict(format!(
                 "{doing}: fill {} of order {} is already stored (a fill counted twice); nothing written",
                 fill.trade_id, fill.client_order_id
+            ))
+        }
+        (AuditEvent::ShadowDecisionRecorded { decision }, sqlx::Error::Database(db))
+            if db.is_unique_violation() =>
+        {
+            StoreError::Conflict(format!(
+                "{doing}: shadow decision {} is already stored (a decision recorded twice); nothing written",
+                decision.id
             ))
         }
         _ => db_error(&format!(
@@ -108,7 +144,7 @@ async fn project(
     tx: &mut Transaction<'static, Postgres>,
     seq: i64,
     event: &AuditEvent,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), ProjectError> {
     match event {
         AuditEvent::SignalGenerated { signal } => {
             sqlx::query(
@@ -263,22 +299,110 @@ async fn project(
             .execute(&mut **tx)
             .await?;
         }
-        // Orders are stored by `put_order` (write-ahead); failures and simulated losses
-        // live in the audit trail only (`events_between` finds them by batch time).
+        // A second record of an id fails on the primary key (a conflict, see `projection_error`).
+        AuditEvent::ShadowDecisionRecorded { decision } => {
+            sqlx::query(
+                "INSERT INTO shadow_decisions (id, audit_seq, at, symbol, strategy, outcome, decision_json) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(decision.id.replace('\0', "\u{fffd}"))
+            .bind(seq)
+            .bind(decision.at)
+            .bind(decision.symbol.as_str())
+            .bind(decision.strategy.as_str())
+            .bind(decision.outcome.as_str())
+            .bind(json_text(decision)?)
+            .execute(&mut **tx)
+            .await?;
+        }
+        AuditEvent::ShadowDecisionResolved { resolution } => {
+            resolve(tx, seq, resolution).await?;
+        }
+        AuditEvent::WeeklyReportStored { report } => {
+            let week = i32::try_from(report.week).map_err(|_| {
+                ProjectError::Invalid(format!(
+                    "week {} of the weekly report of {} is out of range",
+                    report.week, report.year
+                ))
+            })?;
+            sqlx::query(
+                "INSERT INTO weekly_reports (year, week, audit_seq, week_ending, generated_at, body) \
+                 VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (year, week) DO UPDATE SET audit_seq = excluded.audit_seq, \
+                     week_ending = excluded.week_ending, generated_at = excluded.generated_at, \
+                     body = excluded.body",
+            )
+            .bind(report.year)
+            .bind(week)
+            .bind(seq)
+            .bind(report.week_ending)
+            .bind(report.generated_at)
+            .bind(json_text(&report.body)?)
+            .execute(&mut **tx)
+            .await?;
+        }
+        AuditEvent::PromotionSignedOff { signoff } => {
+            sqlx::query(
+                "INSERT INTO signoffs (audit_seq, by_name, note, at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(seq)
+            .bind(signoff.by.replace('\0', "\u{fffd}"))
+            .bind(signoff.note.replace('\0', "\u{fffd}"))
+            .bind(signoff.at)
+            .execute(&mut **tx)
+            .await?;
+        }
+        // Orders are stored by `put_order` (write-ahead); failures, simulated losses and
+        // weight shifts and session starts/ends live in the audit trail only (`events_between` finds them by batch
+        // time).
         AuditEvent::OrderSubmitted { .. }
         | AuditEvent::OrderFailed { .. }
         | AuditEvent::LossSimulated { .. }
-        // Shadow evidence: read back through the trait's audit-scanning defaults.
-        | AuditEvent::ShadowDecisionRecorded { .. }
-        | AuditEvent::ShadowDecisionResolved { .. }
         | AuditEvent::StrategyWeightsShifted { .. }
         | AuditEvent::WeightClampViolated { .. }
-        | AuditEvent::PromotionSignedOff { .. }
-        | AuditEvent::WeeklyReportStored { .. }
         | AuditEvent::SessionStarted { .. }
         | AuditEvent::SessionEnded { .. } => {}
     }
     Ok(())
+}
+
+/// Fills in the resolution of a pending decision; a decision that is not stored, or is
+/// resolved already, is a conflict (the caller rolls the whole append back).
+async fn resolve(
+    tx: &mut Transaction<'static, Postgres>,
+    seq: i64,
+    resolution: &ShadowResolution,
+) -> Result<(), ProjectError> {
+    let id = resolution.id.replace('\0', "\u{fffd}");
+    let done = sqlx::query(
+        "UPDATE shadow_decisions SET resolved_seq = $1, resolved_at = $2, resolution_json = $3 \
+         WHERE id = $4 AND resolved_at IS NULL",
+    )
+    .bind(seq)
+    .bind(resolution.resolved_at)
+    .bind(json_text(resolution)?)
+    .bind(&id)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 1 {
+        return Ok(());
+    }
+    let resolved_by: Option<Option<i64>> =
+        sqlx::query_scalar("SELECT resolved_seq FROM shadow_decisions WHERE id = $1")
+            .bind(&id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    Err(ProjectError::Conflict(match resolved_by {
+        None => format!(
+            "resolution of unknown shadow decision {}: no such shadow decision is stored",
+            resolution.id
+        ),
+        Some(by) => format!(
+            "shadow decision {} is already resolved (by audit record {}): a decision resolved twice",
+            resolution.id,
+            by.map_or_else(|| "?".to_string(), |s| s.to_string())
+        ),
+    }))
 }
 
 /// A projected value as JSON text (serde escapes NUL as `\u0000`, which TEXT holds).

@@ -13,6 +13,7 @@
 //! - `audit` — reading the trail back and verifying the chain
 //! - `queries` — orders, state, signals, alerts, heartbeats
 //! - `requests` — the operator request queue and daily reports
+//! - `shadow` — shadow decisions and their counts, sign-offs, weekly reports
 //! - `outbox` — the `AlertOutbox` port: alert outbox, command offsets, ignored commands
 //! - `codec` — enum names as stored, SHA-256, error mapping
 
@@ -23,6 +24,7 @@ pub mod connect;
 mod outbox;
 mod queries;
 mod requests;
+mod shadow;
 mod store;
 
 pub use connect::{PostgresOptions, redact_url};

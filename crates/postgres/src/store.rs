@@ -5,12 +5,15 @@ use domain::ports::{
     AuditRecord, AuditVerification, DailyReport, EventBatch, Heartbeat, OperatorCommand,
     OperatorRequest, OutboxEntry, Store, StoreError,
 };
-use domain::{Actor, Alert, ClientOrderId, Fill, Order, RiskBook, Signal, Timestamp};
+use domain::{
+    Actor, Alert, ClientOrderId, Fill, Order, RiskBook, ShadowCounts, ShadowRecord, Signal,
+    Signoff, Timestamp, WeeklyReport,
+};
 use sqlx::postgres::{PgConnectOptions, PgPool};
 use sqlx::{Connection, Executor};
 
 use crate::connect::{PostgresOptions, Shown, first_contact, open_pool};
-use crate::{append, audit, outbox, queries, requests};
+use crate::{append, audit, outbox, queries, requests, shadow};
 
 /// The shared system of record.
 #[derive(Debug)]
@@ -184,5 +187,29 @@ impl Store for PostgresStore {
 
     async fn latest_risk_book(&self) -> Result<Option<RiskBook>, StoreError> {
         queries::latest_risk_book(&self.pool).await
+    }
+
+    async fn shadow_records(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<ShadowRecord>, StoreError> {
+        shadow::records(&self.pool, from, to).await
+    }
+
+    async fn shadow_counts(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<ShadowCounts, StoreError> {
+        shadow::counts(&self.pool, from, to).await
+    }
+
+    async fn signoffs(&self) -> Result<Vec<Signoff>, StoreError> {
+        shadow::signoffs(&self.pool).await
+    }
+
+    async fn weekly_reports(&self, limit: u32) -> Result<Vec<WeeklyReport>, StoreError> {
+        shadow::weekly_reports(&self.pool, limit).await
     }
 }

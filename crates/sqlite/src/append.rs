@@ -226,8 +226,36 @@ fn write_script(
     Ok(script)
 }
 
-/// A unique violation on `fills` is a fill counted twice: a conflict, named.
+/// A unique violation on `fills` is a fill counted twice, one on `shadow_decisions` a
+/// decision recorded twice, and a refusal of the `shadow_resolutions` trigger a resolution
+/// of an unknown or already resolved decision: conflicts, named.
 fn write_error(doing: &str, batch: &EventBatch, e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &e
+        && db.is_unique_violation()
+        && db.message().contains("shadow_decisions.")
+    {
+        let ids = batch.events.iter().filter_map(|e| match e {
+            AuditEvent::ShadowDecisionRecorded { decision } => Some(decision.id.as_str()),
+            _ => None,
+        });
+        return StoreError::Conflict(format!(
+            "{doing}: a shadow decision is already stored (a decision recorded twice; decisions in this batch: {}); nothing written",
+            ids.collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if let sqlx::Error::Database(db) = &e
+        && db.message().starts_with("shadow resolution: ")
+    {
+        let ids = batch.events.iter().filter_map(|e| match e {
+            AuditEvent::ShadowDecisionResolved { resolution } => Some(resolution.id.as_str()),
+            _ => None,
+        });
+        return StoreError::Conflict(format!(
+            "{doing}: {} (resolutions in this batch: {}); nothing written",
+            db.message(),
+            ids.collect::<Vec<_>>().join(", ")
+        ));
+    }
     if let sqlx::Error::Database(db) = &e
         && db.is_unique_violation()
         && db.message().contains("fills.")
@@ -403,18 +431,65 @@ fn project(script: &mut Script, seq: i64, event: &AuditEvent) -> Result<(), Stor
                 to_json(book, "risk book")?.into(),
             ],
         ),
-        // Orders are stored by `put_order` (write-ahead); failures and simulated losses
-        // live in the audit trail only (`events_between` finds them by batch time).
+        // A second record of an id fails on the primary key (a conflict, see `write_error`).
+        AuditEvent::ShadowDecisionRecorded { decision } => script.push(
+            "INSERT INTO shadow_decisions \
+             (id, audit_seq, at, symbol, strategy, outcome, decision_json) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                decision.id.as_str().into(),
+                seq.into(),
+                ts(&decision.at).into(),
+                decision.symbol.as_str().into(),
+                decision.strategy.as_str().into(),
+                decision.outcome.as_str().into(),
+                to_json(decision, "shadow decision")?.into(),
+            ],
+        ),
+        // Through the view's trigger, which refuses an unknown or already resolved decision
+        // (migrations/sqlite, version 5).
+        AuditEvent::ShadowDecisionResolved { resolution } => script.push(
+            "INSERT INTO shadow_resolutions (id, audit_seq, resolved_at, resolution_json) \
+             VALUES (?, ?, ?, ?)",
+            [
+                resolution.id.as_str().into(),
+                seq.into(),
+                ts(&resolution.resolved_at).into(),
+                to_json(resolution, "shadow resolution")?.into(),
+            ],
+        ),
+        AuditEvent::WeeklyReportStored { report } => script.push(
+            "INSERT INTO weekly_reports (year, week, audit_seq, week_ending, generated_at, body) \
+             VALUES (?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (year, week) DO UPDATE SET audit_seq = excluded.audit_seq, \
+                 week_ending = excluded.week_ending, generated_at = excluded.generated_at, \
+                 body = excluded.body",
+            [
+                i64::from(report.year).into(),
+                i64::from(report.week).into(),
+                seq.into(),
+                report.week_ending.format("%Y-%m-%d").to_string().into(),
+                ts(&report.generated_at).into(),
+                to_json(&report.body, "weekly report")?.into(),
+            ],
+        ),
+        AuditEvent::PromotionSignedOff { signoff } => script.push(
+            "INSERT INTO signoffs (audit_seq, by_name, note, at) VALUES (?, ?, ?, ?)",
+            [
+                seq.into(),
+                signoff.by.as_str().into(),
+                signoff.note.as_str().into(),
+                ts(&signoff.at).into(),
+            ],
+        ),
+        // Orders are stored by `put_order` (write-ahead); failures, simulated losses and
+        // weight shifts and session starts/ends live in the audit trail only (`events_between` finds them by batch
+        // time).
         AuditEvent::OrderSubmitted { .. }
         | AuditEvent::OrderFailed { .. }
         | AuditEvent::LossSimulated { .. }
-        // Shadow evidence: read back through the trait's audit-scanning defaults.
-        | AuditEvent::ShadowDecisionRecorded { .. }
-        | AuditEvent::ShadowDecisionResolved { .. }
         | AuditEvent::StrategyWeightsShifted { .. }
         | AuditEvent::WeightClampViolated { .. }
-        | AuditEvent::PromotionSignedOff { .. }
-        | AuditEvent::WeeklyReportStored { .. }
         | AuditEvent::SessionStarted { .. }
         | AuditEvent::SessionEnded { .. } => {}
     }

@@ -7,12 +7,15 @@ use domain::ports::{
     AuditRecord, AuditVerification, ChainHead, DailyReport, EventBatch, Heartbeat, OperatorCommand,
     OperatorRequest, OutboxEntry, Store, StoreError,
 };
-use domain::{Actor, Alert, ClientOrderId, Fill, Order, RiskBook, Signal, Timestamp};
+use domain::{
+    Actor, Alert, ClientOrderId, Fill, Order, RiskBook, ShadowCounts, ShadowRecord, Signal,
+    Signoff, Timestamp, WeeklyReport,
+};
 use sqlx::{Connection, SqliteConnection, SqlitePool};
 use tokio::sync::{Mutex, MutexGuard};
 
 use crate::open::{SqliteOptions, open_pool};
-use crate::{append, audit, outbox, queries, requests};
+use crate::{append, audit, outbox, queries, requests, shadow};
 
 /// The embedded system of record.
 #[derive(Debug)]
@@ -198,6 +201,30 @@ impl Store for SqliteStore {
 
     async fn latest_risk_book(&self) -> Result<Option<RiskBook>, StoreError> {
         queries::latest_risk_book(&self.pool).await
+    }
+
+    async fn shadow_records(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<ShadowRecord>, StoreError> {
+        shadow::records(&self.pool, from, to).await
+    }
+
+    async fn shadow_counts(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<ShadowCounts, StoreError> {
+        shadow::counts(&self.pool, from, to).await
+    }
+
+    async fn signoffs(&self) -> Result<Vec<Signoff>, StoreError> {
+        shadow::signoffs(&self.pool).await
+    }
+
+    async fn weekly_reports(&self, limit: u32) -> Result<Vec<WeeklyReport>, StoreError> {
+        shadow::weekly_reports(&self.pool, limit).await
     }
 }
 

@@ -1292,3 +1292,524 @@ pub async fn account_rule_breached_round_trips_through_the_audit_trail<H: Harnes
     assert_eq!(v.checked, 3);
     h.dispose(store).await;
 }
+
+/// A batch `event_id` at `t0 + secs` with `events` and no state.
+fn events_batch(event_id: &str, secs: i64, events: Vec<AuditEvent>) -> EventBatch {
+    batch(event_id, secs, events, json!(null))
+}
+
+/// The decision ids of `records`, in order, with whether each is resolved.
+fn shadow_ids(records: &[domain::ShadowRecord]) -> Vec<(String, bool)> {
+    records
+        .iter()
+        .map(|r| (r.decision.id.clone(), r.resolution.is_some()))
+        .collect()
+}
+
+/// `shadow_records(from, to)` returns exactly the decisions with `decision.at` in
+/// `[from, to)` (to the nanosecond), by decision time then append order, whatever the batch
+/// time or append order, each with its stored resolution or `None` while pending; they
+/// come back whole, also after reopening.
+pub async fn shadow_records_returns_the_decisions_in_range_in_order_with_their_resolutions<
+    H: Harness,
+>(
+    h: &H,
+) {
+    let store = h.fresh().await;
+    assert_eq!(store.shadow_records(at(0), at(10_000)).await, Ok(vec![]));
+    let ns = |secs, n| at(secs) + chrono::Duration::nanoseconds(n);
+    let d = |sym: &str, t| fixtures::shadow_decision_at(sym, t, domain::ActualOutcome::Taken);
+    let d100 = d("BTC-USD", at(100));
+    let d200_eth = fixtures::shadow_decision_at("ETH-USD", at(200), domain::ActualOutcome::Blocked);
+    let d200_btc = d("BTC-USD", at(200));
+    // One nanosecond apart (one microsecond on PostgreSQL's clock), the later appended first.
+    let d300_late = domain::ShadowDecision {
+        id: "BTC-USD:sma_cross:300-late".into(),
+        ..d("BTC-USD", ns(300, 2))
+    };
+    let d300_early = domain::ShadowDecision {
+        id: "BTC-USD:sma_cross:300-early".into(),
+        ..d("BTC-USD", ns(300, 1))
+    };
+    let d400 = d("SOL-USD", at(400));
+    let r100 = fixtures::shadow_resolution(&d100, 3_700);
+    let r200_btc = fixtures::shadow_resolution(&d200_btc, 3_800);
+    let batches = [
+        // Batch times are not decision times; the decision time decides.
+        events_batch(
+            "b1",
+            900,
+            vec![
+                fixtures::shadow_recorded(&d200_eth),
+                signal_event("BTC-USD", 900),
+                fixtures::shadow_recorded(&d400),
+            ],
+        ),
+        events_batch("b2", 950, vec![fixtures::shadow_recorded(&d100)]),
+        // Recorded and resolved in one batch.
+        events_batch(
+            "b3",
+            3_800,
+            vec![
+                fixtures::shadow_recorded(&d200_btc),
+                fixtures::shadow_resolved(&r200_btc),
+            ],
+        ),
+        events_batch("b4", 3_810, vec![fixtures::shadow_recorded(&d300_late)]),
+        events_batch("b5", 3_820, vec![fixtures::shadow_recorded(&d300_early)]),
+        events_batch("b6", 3_830, vec![fixtures::shadow_resolved(&r100)]),
+    ];
+    for b in &batches {
+        append_ok(&store, b).await;
+    }
+    let expected = vec![
+        domain::ShadowRecord {
+            decision: d100.clone(),
+            resolution: Some(r100.clone()),
+        },
+        domain::ShadowRecord {
+            decision: d200_eth.clone(),
+            resolution: None,
+        },
+        domain::ShadowRecord {
+            decision: d200_btc.clone(),
+            resolution: Some(r200_btc.clone()),
+        },
+        domain::ShadowRecord {
+            decision: d300_early.clone(),
+            resolution: None,
+        },
+        domain::ShadowRecord {
+            decision: d300_late.clone(),
+            resolution: None,
+        },
+        domain::ShadowRecord {
+            decision: d400.clone(),
+            resolution: None,
+        },
+    ];
+    check_shadow_records(&store, &expected).await;
+    let v = store.verify_audit().await.expect("verify");
+    assert!(v.is_intact(), "{v:?}");
+    assert_eq!(v.checked, 9, "every shadow event stays in the audit trail");
+    let Some(store) = h.reopen(store).await else {
+        skip(
+            "shadow_records_returns_the_decisions_in_range_in_order_with_their_resolutions (after reopen)",
+            "this store keeps nothing across instances",
+        );
+        return;
+    };
+    check_shadow_records(&store, &expected).await;
+    h.dispose(store).await;
+}
+
+/// The checks of [`shadow_records_returns_the_decisions_in_range_in_order_with_their_resolutions`]
+/// on its six records (`expected`, in time order).
+async fn check_shadow_records<S: Store + ?Sized>(store: &S, expected: &[domain::ShadowRecord]) {
+    let ns = |secs, n| at(secs) + chrono::Duration::nanoseconds(n);
+    let all = store
+        .shadow_records(at(0), at(10_000))
+        .await
+        .expect("shadow_records");
+    assert_eq!(all, expected, "every record, whole, in time order");
+    let ids = shadow_ids(expected);
+    let range = |from, to| async move {
+        shadow_ids(
+            &store
+                .shadow_records(from, to)
+                .await
+                .expect("shadow_records"),
+        )
+    };
+    // `from` included, `to` excluded.
+    assert_eq!(range(at(100), at(300)).await, ids[0..3].to_vec());
+    // The nanoseconds count: [300 s + 1 ns, 300 s + 2 ns) holds only the earlier one.
+    assert_eq!(range(ns(300, 1), ns(300, 2)).await, ids[3..4].to_vec());
+    assert_eq!(range(ns(300, 2), at(400)).await, ids[4..5].to_vec());
+    assert_eq!(range(at(300), at(300)).await, vec![]);
+    assert_eq!(range(ns(400, 1), at(10_000)).await, vec![]);
+}
+
+/// `shadow_counts(from, to)` counts the decisions with `decision.at` in `[from, to)` (to the
+/// nanosecond), the pending ones whatever their time, and all of them.
+pub async fn shadow_counts_counts_the_range_the_pending_and_the_total<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    assert_eq!(
+        store.shadow_counts(at(0), at(1_000)).await,
+        Ok(domain::ShadowCounts::default())
+    );
+    let ns = |secs, n| at(secs) + chrono::Duration::nanoseconds(n);
+    let d = |sym: &str, t| fixtures::shadow_decision_at(sym, t, domain::ActualOutcome::Rejected);
+    let before = d("BTC-USD", ns(100, -1)); // just before `from`
+    let first = d("ETH-USD", at(100)); // at `from`
+    let inside = d("SOL-USD", ns(100, 1));
+    let last = d("ADA-USD", ns(200, -1)); // just before `to`
+    let after = d("XRP-USD", at(200)); // at `to`
+    let later = d("DOT-USD", ns(200, 1));
+    let all = [&before, &first, &inside, &last, &after, &later];
+    append_ok(
+        &store,
+        &events_batch(
+            "b1",
+            300,
+            all.iter().map(|d| fixtures::shadow_recorded(d)).collect(),
+        ),
+    )
+    .await;
+    let expect = |in_range, pending, total| domain::ShadowCounts {
+        in_range,
+        pending,
+        total,
+    };
+    assert_eq!(
+        store.shadow_counts(at(100), at(200)).await,
+        Ok(expect(3, 6, 6))
+    );
+    // Resolving (in-range and out-of-range decisions) lowers only the pending count.
+    append_ok(
+        &store,
+        &events_batch(
+            "b2",
+            4_000,
+            vec![
+                fixtures::shadow_resolved(&fixtures::shadow_resolution(&inside, 3_900)),
+                fixtures::shadow_resolved(&fixtures::shadow_resolution(&later, 3_900)),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(
+        store.shadow_counts(at(100), at(200)).await,
+        Ok(expect(3, 4, 6))
+    );
+    assert_eq!(
+        store.shadow_counts(ns(100, 1), ns(200, 1)).await,
+        Ok(expect(3, 4, 6))
+    );
+    assert_eq!(
+        store.shadow_counts(at(0), at(1_000)).await,
+        Ok(expect(6, 4, 6))
+    );
+    assert_eq!(
+        store.shadow_counts(at(150), at(150)).await,
+        Ok(expect(0, 4, 6))
+    );
+    assert_eq!(
+        store.shadow_counts(at(5_000), at(6_000)).await,
+        Ok(expect(0, 4, 6))
+    );
+    h.dispose(store).await;
+}
+
+/// A decision recorded twice, in another batch or within one, is refused as a conflict, and
+/// nothing of the batch is written (its event id stays unused).
+pub async fn append_refuses_a_shadow_decision_recorded_twice<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    let first = fixtures::shadow_decision("BTC-USD", 60);
+    append_ok(
+        &store,
+        &batch(
+            "b1",
+            60,
+            vec![fixtures::shadow_recorded(&first)],
+            json!({"n": 1}),
+        ),
+    )
+    .await;
+    let tail = store.audit_tail().await.expect("audit_tail");
+    let other = fixtures::shadow_decision("ETH-USD", 60);
+    let again = domain::ShadowDecision {
+        at: at(120), // the id decides, not the content
+        ..first.clone()
+    };
+    for bad in [
+        batch(
+            "b2",
+            120,
+            vec![
+                signal_event("BTC-USD", 120),
+                fixtures::shadow_recorded(&other),
+                alert_event("half-written?", 120),
+                fixtures::shadow_recorded(&again),
+            ],
+            json!({"n": 2}),
+        ),
+        batch(
+            "b2",
+            120,
+            vec![
+                fixtures::shadow_recorded(&other),
+                fixtures::shadow_recorded(&other),
+            ],
+            json!({"n": 2}),
+        ),
+    ] {
+        match store.append(&bad).await {
+            Err(StoreError::Conflict(_)) => {}
+            other => panic!("a shadow decision recorded twice must be a Conflict, got {other:?}"),
+        }
+        assert_eq!(
+            store.audit_tail().await.expect("audit_tail"),
+            tail,
+            "no audit record written"
+        );
+        assert_eq!(store.latest_state().await, Ok(Some(json!({"n": 1}))));
+        assert!(
+            store
+                .signals_since(at(0))
+                .await
+                .expect("signals")
+                .is_empty(),
+            "signal not projected"
+        );
+        assert_eq!(
+            shadow_ids(
+                &store
+                    .shadow_records(at(0), at(1_000))
+                    .await
+                    .expect("shadow_records")
+            ),
+            vec![(first.id.clone(), false)]
+        );
+        assert_eq!(
+            store.shadow_counts(at(0), at(1_000)).await,
+            Ok(domain::ShadowCounts {
+                in_range: 1,
+                pending: 1,
+                total: 1
+            })
+        );
+    }
+    // The event id was not consumed.
+    let fixed = batch(
+        "b2",
+        120,
+        vec![fixtures::shadow_recorded(&other)],
+        json!({"n": 2}),
+    );
+    assert_eq!(store.append(&fixed).await, Ok(true));
+    assert!(store.verify_audit().await.expect("verify").is_intact());
+    h.dispose(store).await;
+}
+
+/// A resolution of a decision that is not stored, or is already resolved (in the store or
+/// earlier in the batch), is refused as a conflict, and nothing of the batch is written.
+pub async fn append_refuses_a_resolution_of_an_unknown_or_resolved_decision<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    let known = fixtures::shadow_decision("BTC-USD", 60);
+    let pending = fixtures::shadow_decision("ETH-USD", 60);
+    let unknown = fixtures::shadow_decision("SOL-USD", 60);
+    append_ok(
+        &store,
+        &batch(
+            "b1",
+            60,
+            vec![
+                fixtures::shadow_recorded(&known),
+                fixtures::shadow_recorded(&pending),
+            ],
+            json!({"n": 1}),
+        ),
+    )
+    .await;
+    append_ok(
+        &store,
+        &batch(
+            "b2",
+            3_700,
+            vec![fixtures::shadow_resolved(&fixtures::shadow_resolution(
+                &known, 3_700,
+            ))],
+            json!({"n": 2}),
+        ),
+    )
+    .await;
+    let tail = store.audit_tail().await.expect("audit_tail");
+    let records = store
+        .shadow_records(at(0), at(1_000))
+        .await
+        .expect("shadow_records");
+    let resolve = |d: &domain::ShadowDecision, secs| {
+        fixtures::shadow_resolved(&fixtures::shadow_resolution(d, secs))
+    };
+    let bad_batches = [
+        // Never recorded.
+        vec![signal_event("BTC-USD", 3_800), resolve(&unknown, 3_800)],
+        // Resolved already, by an earlier batch.
+        vec![resolve(&pending, 3_800), resolve(&known, 3_800)],
+        // Resolved twice within the batch.
+        vec![resolve(&pending, 3_800), resolve(&pending, 3_801)],
+        // Recorded after its resolution within the batch: the resolution came first.
+        vec![
+            resolve(&unknown, 3_800),
+            fixtures::shadow_recorded(&unknown),
+        ],
+    ];
+    for events in bad_batches {
+        let bad = batch("b3", 3_800, events, json!({"n": 3}));
+        match store.append(&bad).await {
+            Err(StoreError::Conflict(_)) => {}
+            other => panic!(
+                "a resolution of an unknown or resolved decision must be a Conflict, got {other:?}"
+            ),
+        }
+        assert_eq!(
+            store.audit_tail().await.expect("audit_tail"),
+            tail,
+            "no audit record written"
+        );
+        assert_eq!(store.latest_state().await, Ok(Some(json!({"n": 2}))));
+        assert!(
+            store
+                .signals_since(at(0))
+                .await
+                .expect("signals")
+                .is_empty()
+        );
+        assert_eq!(
+            store.shadow_records(at(0), at(1_000)).await.as_ref(),
+            Ok(&records),
+            "no decision recorded or resolved"
+        );
+    }
+    // The event id was not consumed: the pending decision resolves once.
+    append_ok(
+        &store,
+        &batch("b3", 3_800, vec![resolve(&pending, 3_800)], json!({"n": 3})),
+    )
+    .await;
+    assert_eq!(
+        store.shadow_counts(at(0), at(1_000)).await,
+        Ok(domain::ShadowCounts {
+            in_range: 2,
+            pending: 0,
+            total: 2
+        })
+    );
+    assert!(store.verify_audit().await.expect("verify").is_intact());
+    h.dispose(store).await;
+}
+
+/// `signoffs()` returns every sign-off, whole, in append order (not by time), also after
+/// reopening.
+pub async fn signoffs_returns_every_signoff_in_append_order<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    assert_eq!(store.signoffs().await, Ok(vec![]));
+    let ana = fixtures::signoff("ana", "weekly evidence reviewed: promote bandit", 500);
+    let bo = fixtures::signoff("bø", "agreed — see ticket #42\nsecond line", 400);
+    let ana_again = domain::Signoff {
+        at: at(600) + chrono::Duration::nanoseconds(123_456_789),
+        ..fixtures::signoff("ana", "re-signed after the a\u{0}b fix", 0)
+    };
+    append_ok(
+        &store,
+        &events_batch(
+            "s1",
+            500,
+            vec![fixtures::signoff_event(&ana), signal_event("BTC-USD", 500)],
+        ),
+    )
+    .await;
+    append_ok(
+        &store,
+        &events_batch(
+            "s2",
+            400,
+            vec![
+                fixtures::signoff_event(&bo),
+                fixtures::signoff_event(&ana_again),
+            ],
+        ),
+    )
+    .await;
+    let expected = vec![ana, bo, ana_again];
+    assert_eq!(store.signoffs().await.as_ref(), Ok(&expected));
+    let Some(store) = h.reopen(store).await else {
+        skip(
+            "signoffs_returns_every_signoff_in_append_order (after reopen)",
+            "this store keeps nothing across instances",
+        );
+        return;
+    };
+    assert_eq!(store.signoffs().await, Ok(expected));
+    h.dispose(store).await;
+}
+
+/// `put_weekly_report` of a stored week replaces it (also an appended `WeeklyReportStored`),
+/// and the replacement survives reopening.
+pub async fn put_weekly_report_replaces_the_report_of_the_same_week<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    assert_eq!(store.weekly_reports(10).await, Ok(vec![]));
+    let first = fixtures::weekly_report(2024, 2, 14 * 86_400, "insufficient evidence");
+    let second = fixtures::weekly_report(2024, 2, 14 * 86_400 + 60, "promote bandit");
+    let other_week = fixtures::weekly_report(2024, 1, 7 * 86_400, "insufficient evidence");
+    store.put_weekly_report(&first).await.expect("put");
+    store.put_weekly_report(&other_week).await.expect("put");
+    store.put_weekly_report(&second).await.expect("put again");
+    assert_eq!(
+        store.weekly_reports(10).await.as_ref(),
+        Ok(&vec![second.clone(), other_week.clone()])
+    );
+    // Stored by an appended event, alongside others.
+    let third = domain::WeeklyReport {
+        generated_at: at(15 * 86_400) + chrono::Duration::nanoseconds(1),
+        ..fixtures::weekly_report(2024, 2, 0, "hold")
+    };
+    append_ok(
+        &store,
+        &events_batch(
+            "weekly",
+            15 * 86_400,
+            vec![
+                alert_event("weekly report", 15 * 86_400),
+                AuditEvent::WeeklyReportStored {
+                    report: third.clone(),
+                },
+            ],
+        ),
+    )
+    .await;
+    let expected = vec![third, other_week];
+    assert_eq!(store.weekly_reports(10).await.as_ref(), Ok(&expected));
+    let Some(store) = h.reopen(store).await else {
+        skip(
+            "put_weekly_report_replaces_the_report_of_the_same_week (after reopen)",
+            "this store keeps nothing across instances",
+        );
+        return;
+    };
+    assert_eq!(store.weekly_reports(10).await, Ok(expected));
+    h.dispose(store).await;
+}
+
+/// `weekly_reports(limit)` returns the `limit` latest weeks, newest (year, week) first,
+/// across a year boundary and whatever the put order.
+pub async fn weekly_reports_returns_the_latest_weeks_newest_first<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    let weeks = [(2024, 2), (2023, 52), (2024, 10), (2024, 1), (2023, 9)];
+    for (i, (year, week)) in (0_i64..).zip(weeks) {
+        let report = fixtures::weekly_report(year, week, 86_400 * i, "hold");
+        store.put_weekly_report(&report).await.expect("put");
+    }
+    let keys = |reports: Vec<domain::WeeklyReport>| {
+        reports
+            .into_iter()
+            .map(|r| (r.year, r.week))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        keys(store.weekly_reports(2).await.expect("weekly_reports")),
+        vec![(2024, 10), (2024, 2)]
+    );
+    assert_eq!(
+        keys(store.weekly_reports(100).await.expect("weekly_reports")),
+        vec![(2024, 10), (2024, 2), (2024, 1), (2023, 52), (2023, 9)]
+    );
+    assert_eq!(store.weekly_reports(0).await, Ok(vec![]));
+    assert_eq!(
+        store.weekly_reports(1).await,
+        Ok(vec![fixtures::weekly_report(2024, 10, 2 * 86_400, "hold")]),
+        "reports come back whole"
+    );
+    h.dispose(store).await;
+}

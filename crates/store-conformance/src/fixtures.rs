@@ -1,13 +1,14 @@
 //! Valid domain values to build batches from, all at fixed times (no wall clock).
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
-use domain::ports::{DailyReport, EventBatch, OperatorCommand};
+use domain::ports::{DailyReport, EventBatch, OperatorCommand, Recommendation, RecommendedAction};
 use domain::{
-    AccountBreach, AccountRule, AccountStatus, Actor, Alert, AlertKind, AuditEvent, BlockReason,
-    BreachLine, ClientOrderId, Confidence, Features, Fill, IntentKind, JobOutcome,
-    KillSwitchSource, KillSwitchTrigger, LevelChange, LevelChangeCause, Money, ObjectiveStatus,
-    Objectives, Order, OrderIntent, OrderStatus, OrderType, PreservationLevel, Price, Qty, Ratio,
-    RejectReason, RiskBook, Severity, Side, Signal, StrategyId, Symbol, Tier, Timestamp,
+    AccountBreach, AccountRule, AccountStatus, Actor, ActualOutcome, Alert, AlertKind, AuditEvent,
+    BlockReason, BreachLine, ClientOrderId, Confidence, CounterfactualPnl, Features, Fill,
+    IntentKind, JobOutcome, KillSwitchSource, KillSwitchTrigger, LevelChange, LevelChangeCause,
+    Money, ObjectiveStatus, Objectives, Order, OrderIntent, OrderStatus, OrderType,
+    PreservationLevel, Price, Qty, Ratio, Regime, RejectReason, RiskBook, Severity, ShadowDecision,
+    ShadowResolution, Side, Signal, Signoff, StrategyId, Symbol, Tier, Timestamp, WeeklyReport,
 };
 use rust_decimal::Decimal;
 
@@ -405,4 +406,141 @@ pub fn nth_batch(prefix: &str, n: u64) -> EventBatch {
         events,
         serde_json::json!({ "n": n }),
     )
+}
+
+/// A shadow decision on `sym` at `at` (any time, to the nanosecond), with id
+/// `<sym>:sma_cross:<at micros>` as the engine makes them, the pipeline's `outcome`, two
+/// advisors' recommendations and a horizon of one hour. Decimals keep their scales
+/// (`0.1500`, `1.0`).
+pub fn shadow_decision_at(sym: &str, at: Timestamp, outcome: ActualOutcome) -> ShadowDecision {
+    let weights = [
+        (strategy(), Ratio::from_fraction(dec(6_000, 4))),
+        (
+            StrategyId::new("breakout").expect("fixture strategy id is valid"),
+            Ratio::from_fraction(dec(4_000, 4)),
+        ),
+    ];
+    ShadowDecision {
+        id: format!("{sym}:{}:{}", strategy(), at.timestamp_micros()),
+        at,
+        symbol: symbol(sym),
+        strategy: strategy(),
+        side: Side::Buy,
+        confidence: Confidence::new(dec(72, 2)).expect("0.72 is a confidence"),
+        tier: Tier::Medium,
+        entry_price: price(4_200_050),
+        notional: Money::new(dec(1_000_000, 2)),
+        outcome,
+        reasons: match outcome {
+            ActualOutcome::Taken => vec![],
+            _ => vec!["daily_cap".into(), "confidence_too_low".into()],
+        },
+        regime: Regime::HighVolatility,
+        features: [
+            ("trend".to_string(), dec(1_500, 4)),
+            ("volatility".to_string(), dec(-25, 3)),
+            ("hit_rate".to_string(), dec(10, 1)),
+        ]
+        .into_iter()
+        .collect(),
+        recommendations: vec![
+            Recommendation {
+                advisor: "bandit".into(),
+                action: RecommendedAction::Take,
+                size_multiplier: Ratio::from_fraction(dec(50, 2)),
+                strategy_weights: Default::default(),
+                rationale: "win rate 0.58 over 40 trials".into(),
+            },
+            Recommendation {
+                advisor: "strategy_weights".into(),
+                action: RecommendedAction::Skip,
+                size_multiplier: Ratio::from_fraction(dec(0, 0)),
+                strategy_weights: weights.into_iter().collect(),
+                rationale: "weight 0.60 < 0.65".into(),
+            },
+        ],
+        horizon_end: at + Duration::hours(1),
+    }
+}
+
+/// [`shadow_decision_at`] at `t0 + secs`, taken.
+pub fn shadow_decision(sym: &str, secs: i64) -> ShadowDecision {
+    shadow_decision_at(sym, at(secs), ActualOutcome::Taken)
+}
+
+/// A resolution of `decision` at `t0 + secs`: what the pipeline's decision and each advisor
+/// would have earned, costs included.
+pub fn shadow_resolution(decision: &ShadowDecision, secs: i64) -> ShadowResolution {
+    let pnl = |gross: i64| CounterfactualPnl {
+        notional: Money::new(dec(1_000_000, 2)),
+        gross: Money::new(dec(gross, 2)),
+        fees: Money::new(dec(1_000, 3)),
+        slippage: Money::new(dec(250, 3)),
+        spread: Money::new(dec(50, 2)),
+        net: Money::new(dec(gross, 2) - dec(175, 2)),
+    };
+    ShadowResolution {
+        id: decision.id.clone(),
+        symbol: decision.symbol.clone(),
+        resolved_at: at(secs),
+        exit_price: price(4_230_000),
+        forward_return: Ratio::from_fraction(dec(71_416, 7)),
+        cost: Ratio::from_fraction(dec(175, 5)),
+        actual: pnl(7_142),
+        advisors: [
+            ("bandit".to_string(), pnl(3_571)),
+            ("strategy_weights".to_string(), CounterfactualPnl::default()),
+        ]
+        .into_iter()
+        .collect(),
+    }
+}
+
+/// `ShadowDecisionRecorded` of `decision`.
+pub fn shadow_recorded(decision: &ShadowDecision) -> AuditEvent {
+    AuditEvent::ShadowDecisionRecorded {
+        decision: decision.clone(),
+    }
+}
+
+/// `ShadowDecisionResolved` of `resolution`.
+pub fn shadow_resolved(resolution: &ShadowResolution) -> AuditEvent {
+    AuditEvent::ShadowDecisionResolved {
+        resolution: resolution.clone(),
+    }
+}
+
+/// A promotion sign-off by `by` with `note` at `t0 + secs`.
+pub fn signoff(by: &str, note: &str, secs: i64) -> Signoff {
+    Signoff {
+        by: by.to_string(),
+        note: note.to_string(),
+        at: at(secs),
+    }
+}
+
+/// `PromotionSignedOff` of `signoff`.
+pub fn signoff_event(signoff: &Signoff) -> AuditEvent {
+    AuditEvent::PromotionSignedOff {
+        signoff: signoff.clone(),
+    }
+}
+
+/// The weekly report of ISO week `week` of `year`, generated at `t0 + secs`, whose body
+/// names `verdict`.
+pub fn weekly_report(year: i32, week: u32, secs: i64, verdict: &str) -> WeeklyReport {
+    let week_ending = NaiveDate::from_isoywd_opt(year, week, chrono::Weekday::Sun)
+        .expect("fixture weeks are valid ISO weeks");
+    WeeklyReport {
+        year,
+        week,
+        week_ending,
+        generated_at: at(secs),
+        body: serde_json::json!({
+            "week": format!("{year}-W{week:02}"),
+            "verdict": verdict,
+            "decisions": 42,
+            "advisors": [{"name": "bandit", "net": "35.71"}, {"name": "strategy_weights", "net": "0"}],
+        }),
+    }
 }

@@ -74,7 +74,14 @@ macro_rules! store_conformance_tests {
             latest_risk_book_is_the_snapshot_with_the_latest_time,
             latest_risk_book_among_equal_times_is_the_later_appended,
             risk_book_round_trips_exactly,
-            account_rule_breached_round_trips_through_the_audit_trail
+            account_rule_breached_round_trips_through_the_audit_trail,
+            shadow_records_returns_the_decisions_in_range_in_order_with_their_resolutions,
+            shadow_counts_counts_the_range_the_pending_and_the_total,
+            append_refuses_a_shadow_decision_recorded_twice,
+            append_refuses_a_resolution_of_an_unknown_or_resolved_decision,
+            signoffs_returns_every_signoff_in_append_order,
+            put_weekly_report_replaces_the_report_of_the_same_week,
+            weekly_reports_returns_the_latest_weeks_newest_first
         );
 
         #[test]

@@ -487,6 +487,12 @@ const SCAN_PAGE: u32 = 1_000;
 /// - `append` MUST return `StoreError::Conflict`, writing nothing, for a batch with an
 ///   `OrderFilled` whose (client order id, trade id) is already stored or repeated in the
 ///   batch: a fill counted twice is a bug upstream.
+/// - `append` MUST return `StoreError::Conflict`, writing nothing, for a batch with a
+///   `ShadowDecisionRecorded` whose decision id is already stored or repeated in the batch
+///   (the engine's ids are deterministic: a decision recorded twice is a bug upstream), and
+///   for a batch with a `ShadowDecisionResolved` whose id names no decision stored or
+///   recorded earlier in the batch, or one already resolved (in the store or earlier in the
+///   batch): a resolution must find exactly one pending decision.
 /// - `append` MUST give each event of the batch the next audit seq (1, 2, 3, ... without
 ///   gaps, in batch order), with `event_json` = [`AuditEvent::canonical_json`],
 ///   `prev_hash` = the previous record's hash ([`GENESIS_HASH`] for seq 1) and
@@ -518,6 +524,16 @@ const SCAN_PAGE: u32 = 1_000;
 ///   latest `book.at` (the later appended among equal times), `None` without any.
 /// - `events_between(from, to)` MUST return the audit records whose batch time `at`
 ///   is in `[from, to)`, in seq order.
+/// - `shadow_records(from, to)` MUST return exactly the recorded shadow decisions whose
+///   `decision.at` is in `[from, to)`, ordered by `decision.at`, then by append order, each
+///   with the resolution stored for its id (`None` while pending).
+/// - `shadow_counts(from, to)` MUST return the number of recorded decisions with
+///   `decision.at` in `[from, to)` (`in_range`), of those not resolved whatever their time
+///   (`pending`), and of all of them (`total`).
+/// - `signoffs()` MUST return the sign-off of every `PromotionSignedOff` event, in append order.
+/// - `put_weekly_report` of a week (`year`, `week`) already stored MUST replace it, and so
+///   MUST an appended `WeeklyReportStored` (the later appended wins); `weekly_reports(limit)`
+///   MUST return the report of each of the `limit` latest weeks, newest (`year`, `week`) first.
 /// - A bounded store (`MemoryStore`) MAY forget old batches; the sentences above then
 ///   hold for what it retains, and `verify_audit` checks the retained window.
 #[async_trait]
@@ -653,11 +669,12 @@ pub trait Store: Send + Sync {
         out.sort_by_key(|(at, seq, _)| (*at, *seq));
         Ok(out.into_iter().map(|(_, _, a)| a).collect())
     }
+
     /// Shadow records whose decision time is in `[from, to)`, ordered by decision time,
     /// then by append order, each with its resolution when one is stored.
     ///
     /// The default scans the whole audit trail through `audit_events`; database
-    /// adapters answer from the `shadow_decisions` projection instead.
+    /// adapters answer from the `shadow_decisions` projection (index on `at`) instead.
     async fn shadow_records(
         &self,
         from: Timestamp,
@@ -695,7 +712,7 @@ pub trait Store: Send + Sync {
     /// time), and were recorded in total.
     ///
     /// The default scans the whole audit trail; database adapters count in the
-    /// `shadow_decisions` projection instead.
+    /// `shadow_decisions` projection instead (index on `at`, partial index of the pending).
     async fn shadow_counts(
         &self,
         from: Timestamp,
@@ -718,7 +735,10 @@ pub trait Store: Send + Sync {
         Ok(counts)
     }
 
-    /// Every promotion sign-off, oldest first.
+    /// Every promotion sign-off, in append order.
+    ///
+    /// The default scans the whole audit trail; database adapters read the `signoffs`
+    /// projection instead.
     async fn signoffs(&self) -> Result<Vec<Signoff>, StoreError> {
         let mut out = Vec::new();
         scan_events(self, |_, event| {
@@ -732,7 +752,9 @@ pub trait Store: Send + Sync {
 
     /// Stores a weekly evidence report; a report of a week already stored replaces it.
     ///
-    /// The default appends it to the audit trail (`weekly_report_stored`).
+    /// The default appends it to the audit trail (`weekly_report_stored`), in a batch whose
+    /// event id is the week and `generated_at` (microseconds): putting a report again with
+    /// the same `generated_at` is the idempotent no-op and keeps the first one.
     async fn put_weekly_report(&self, report: &WeeklyReport) -> Result<(), StoreError> {
         let batch = EventBatch {
             event_id: format!(
@@ -751,6 +773,9 @@ pub trait Store: Send + Sync {
     }
 
     /// The latest report of each week, newest week first, at most `limit` weeks.
+    ///
+    /// The default scans the whole audit trail; database adapters read the `weekly_reports`
+    /// projection (one row per week) instead.
     async fn weekly_reports(&self, limit: u32) -> Result<Vec<WeeklyReport>, StoreError> {
         let mut by_week: std::collections::BTreeMap<(i32, u32), WeeklyReport> =
             std::collections::BTreeMap::new();

@@ -1,6 +1,7 @@
 //! Integration tests of the PostgreSQL store: the shared conformance suite, refusing
 //! schemas that are not ours, unreachable servers, several instances on one database,
-//! the risk-book projections, and the `AlertOutbox` port (its own conformance suite).
+//! the risk-book and shadow evidence projections, and the `AlertOutbox` port (its own
+//! conformance suite).
 //!
 //! The server comes from `DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/test`);
 //! each test works in a schema of its own, dropped at its end. When the server cannot be
@@ -12,4 +13,5 @@ mod connect;
 mod instances;
 mod outbox;
 mod risk_book;
+mod shadow;
 mod support;

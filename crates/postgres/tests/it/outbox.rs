@@ -25,15 +25,13 @@ async fn versions(store: &PostgresStore) -> Vec<i64> {
 }
 
 #[tokio::test]
-async fn a_new_schema_is_at_version_4() {
+async fn a_new_schema_has_version_4() {
     let Some(h) = harness().await else { return };
     let store = PostgresStore::connect_with(&h.url, options(&unique_schema("v4")))
         .await
         .expect("opens");
-    assert_eq!(
-        versions(&store).await,
-        vec![20250101000001, 20250101000002, 20250101000003, V4]
-    );
+    // The full list of versions is pinned in shadow.rs (the latest migration).
+    assert!(versions(&store).await.contains(&V4));
     store.drop_schema().await.expect("cleanup");
 }
 
@@ -44,7 +42,12 @@ async fn a_version_3_schema_is_upgraded_in_place() {
     for n in 1..=3 {
         store.append(&nth_batch("v3", n)).await.expect("append");
     }
+    // Back to what version 3 left: no tables of versions 4 and 5, no record of them.
     for sql in [
+        "DROP TABLE shadow_decisions",
+        "DROP TABLE weekly_reports",
+        "DROP TABLE signoffs",
+        "DELETE FROM _sqlx_migrations WHERE version = 20250101000005",
         "DROP TABLE outbox_entries",
         "DROP TABLE command_offsets",
         "DROP TABLE ignored_commands",
@@ -56,7 +59,8 @@ async fn a_version_3_schema_is_upgraded_in_place() {
             .expect("downgrade");
     }
     let store = h.reopen(store).await.expect("a version-3 schema opens");
-    assert_eq!(versions(&store).await.last(), Some(&V4));
+    assert!(versions(&store).await.contains(&V4));
+    assert_eq!(versions(&store).await.last(), Some(&20250101000005));
     let id = store.enqueue(&message("hello", 1)).await.expect("enqueue");
     assert_eq!(
         store

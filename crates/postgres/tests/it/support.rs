@@ -183,6 +183,9 @@ pub async fn tamper_with(store: &PostgresStore, tamper: Tamper) {
                 "decisions",
                 "account_breaches",
                 "risk_book_snapshots",
+                "shadow_decisions",
+                "weekly_reports",
+                "signoffs",
             ] {
                 sqlx::query(&format!("DELETE FROM {table} WHERE audit_seq = $1"))
                     .bind(i64::try_from(seq).expect("small seq"))
@@ -190,6 +193,14 @@ pub async fn tamper_with(store: &PostgresStore, tamper: Tamper) {
                     .await
                     .expect("delete projection");
             }
+            sqlx::query(
+                "UPDATE shadow_decisions SET resolved_seq = NULL, resolved_at = NULL, \
+                 resolution_json = NULL WHERE resolved_seq = $1",
+            )
+            .bind(i64::try_from(seq).expect("small seq"))
+            .execute(&mut *tx)
+            .await
+            .expect("unresolve");
             sqlx::query("DELETE FROM audit_events WHERE seq = $1")
                 .bind(i64::try_from(seq).expect("small seq"))
                 .execute(&mut *tx)

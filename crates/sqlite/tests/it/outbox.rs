@@ -26,15 +26,13 @@ async fn versions(store: &SqliteStore) -> Vec<i64> {
 }
 
 #[tokio::test]
-async fn a_new_database_is_at_version_4() {
+async fn a_new_database_has_version_4() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = SqliteStore::open(dir.path().join("rampart.db"))
         .await
         .expect("opens");
-    assert_eq!(
-        versions(&store).await,
-        vec![20250101000001, 20250101000002, 20250101000003, V4]
-    );
+    // The full list of versions is pinned in shadow.rs (the latest migration).
+    assert!(versions(&store).await.contains(&V4));
     store.close().await;
 }
 
@@ -88,7 +86,13 @@ async fn a_version_3_database_is_upgraded_in_place() {
     for n in 1..=3 {
         store.append(&nth_batch("v3", n)).await.expect("append");
     }
+    // Back to what version 3 left: no tables of versions 4 and 5, no record of them.
     for sql in [
+        "DROP VIEW shadow_resolutions",
+        "DROP TABLE shadow_decisions",
+        "DROP TABLE weekly_reports",
+        "DROP TABLE signoffs",
+        "DELETE FROM _sqlx_migrations WHERE version = 20250101000005",
         "DROP TABLE outbox_entries",
         "DROP TABLE command_offsets",
         "DROP TABLE ignored_commands",
@@ -102,7 +106,8 @@ async fn a_version_3_database_is_upgraded_in_place() {
     let store = store_conformance::Harness::reopen(&h, store)
         .await
         .expect("a version-3 file opens");
-    assert_eq!(versions(&store).await.last(), Some(&V4));
+    assert!(versions(&store).await.contains(&V4));
+    assert_eq!(versions(&store).await.last(), Some(&20250101000005));
     let id = store.enqueue(&message("hello", 1)).await.expect("enqueue");
     assert_eq!(
         store

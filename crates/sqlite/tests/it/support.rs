@@ -92,6 +92,9 @@ pub async fn tamper_with(store: &SqliteStore, tamper: Tamper) {
                 "decisions",
                 "account_breaches",
                 "risk_book_snapshots",
+                "shadow_decisions",
+                "weekly_reports",
+                "signoffs",
             ] {
                 sqlx::query(&format!("DELETE FROM {table} WHERE audit_seq = ?"))
                     .bind(i64::try_from(seq).expect("small seq"))
@@ -99,6 +102,14 @@ pub async fn tamper_with(store: &SqliteStore, tamper: Tamper) {
                     .await
                     .expect("delete projection");
             }
+            sqlx::query(
+                "UPDATE shadow_decisions SET resolved_seq = NULL, resolved_at = NULL, \
+                 resolution_json = NULL WHERE resolved_seq = ?",
+            )
+            .bind(i64::try_from(seq).expect("small seq"))
+            .execute(pool)
+            .await
+            .expect("unresolve");
             sqlx::query("DELETE FROM audit_events WHERE seq = ?")
                 .bind(i64::try_from(seq).expect("small seq"))
                 .execute(pool)
