@@ -149,6 +149,8 @@ pub struct Engine<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Siz
     reconciliations: u64,
     /// Advisors and their evidence (advisory only).
     shadow: Option<shadow_collector::ShadowCollector>,
+    /// A stored shadow state carried over by an engine without a collector.
+    shadow_kept: Option<serde_json::Value>,
 }
 
 /// What happened since the last daily summary (for its message).
@@ -229,6 +231,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             day: DayCounters::default(),
             reconciliations: 0,
             shadow: None,
+            shadow_kept: None,
         })
     }
 
@@ -299,7 +302,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             seq: self.seq,
             last_event_at: self.summary.last_event_at,
             account: self.account_rules.as_ref().and_then(|r| r.state_json()),
-            shadow: self.shadow.as_ref().map(|s| s.state_json()),
+            shadow: self.shadow_state(),
         }
     }
 

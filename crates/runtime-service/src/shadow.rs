@@ -18,7 +18,9 @@ pub fn collector(
     strategies: Vec<StrategyId>,
 ) -> Result<Option<ShadowCollector>, RuntimeError> {
     let shadow = &cfg.shadow;
-    if !shadow.enabled {
+    // An engine without strategies (operator commands) sees no signal: no collector.
+    // Its stored shadow state is carried over untouched by the engine.
+    if !shadow.enabled || strategies.is_empty() {
         return Ok(None);
     }
     let bad = |key: &str, e: &dyn std::fmt::Display| {
@@ -32,7 +34,7 @@ pub fn collector(
                     Ratio::from_fraction(shadow.max_weight_shift_pct / Decimal::ONE_HUNDRED);
                 advisors.push(Box::new(
                     StrategyWeights::new(strategies.clone(), clamp)
-                        .map_err(|e| bad("max_weight_shift_pct", &e))?,
+                        .map_err(|e| bad("advisors", &format!("strategy_weights: {e}")))?,
                 ));
             }
             "contextual_bandit" => {

@@ -62,10 +62,25 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         &mut self,
         state: Option<&serde_json::Value>,
     ) -> Result<(), EngineError> {
-        if let (Some(collector), Some(state)) = (&mut self.shadow, state) {
-            collector.restore_json(state).map_err(EngineError::Shadow)?;
+        match (&mut self.shadow, state) {
+            (Some(collector), Some(state)) => {
+                collector.restore_json(state).map_err(EngineError::Shadow)?;
+            }
+            // Without a collector (an operator command's engine, or the collector turned
+            // off) the stored state is kept as it is and saved again with the next
+            // snapshot, so pending records and advisor states are never dropped.
+            (None, state) => self.shadow_kept = state.cloned(),
+            (Some(_), None) => {}
         }
         Ok(())
+    }
+
+    /// The shadow part of the engine state.
+    pub(super) fn shadow_state(&self) -> Option<serde_json::Value> {
+        match &self.shadow {
+            Some(collector) => Some(collector.state_json()),
+            None => self.shadow_kept.clone(),
+        }
     }
 
     /// Market context, the advisors' day and due resolutions for this event.

@@ -10,4 +10,5 @@ mod guardrails;
 mod operator;
 mod parity;
 mod reconcile;
+mod shadow;
 mod unknown_outcome;

@@ -1,0 +1,218 @@
+//! The shadow collector inside the engine: records beside real decisions, resolution
+//! at the horizon, learning, restart, and the clamp check that must never fire.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use chrono::Duration;
+use domain::ports::{Advisor, AdvisorContext, AdvisorOutcome, Recommendation, RecommendedAction};
+use domain::{
+    AlertKind, AuditEvent, Clock, Ratio, Severity, SimClock, StrategyId, TradingMode, WeightShift,
+};
+use rust_decimal::Decimal;
+use shadow_collector::{CostAssumptions, ShadowCollector, ShadowSettings};
+
+use crate::support::*;
+
+/// An advisor that takes everything at 3x, counts what it learns, and on every new
+/// day reports a weight shift of 0.5: beyond any clamp.
+struct Rogue {
+    learned: Arc<AtomicU32>,
+}
+
+impl Advisor for Rogue {
+    fn name(&self) -> &str {
+        "rogue"
+    }
+    fn recommend(&mut self, _ctx: &AdvisorContext) -> Recommendation {
+        Recommendation {
+            advisor: "rogue".into(),
+            action: RecommendedAction::Take,
+            size_multiplier: Ratio::from_fraction(Decimal::from(3)),
+            strategy_weights: BTreeMap::new(),
+            rationale: "always".into(),
+        }
+    }
+    fn learn(&mut self, _outcome: &AdvisorOutcome) {
+        self.learned.fetch_add(1, Ordering::SeqCst);
+    }
+    fn roll_day(&mut self, now: domain::Timestamp) -> Option<WeightShift> {
+        let id = StrategyId::new("sma_cross").unwrap();
+        Some(WeightShift {
+            advisor: "rogue".into(),
+            at: now,
+            before: [(id.clone(), Ratio::from_fraction(Decimal::ONE))].into(),
+            after: [(id, Ratio::from_fraction(Decimal::new(5, 1)))].into(),
+            max_shift: Ratio::from_fraction(Decimal::new(5, 1)),
+            clamp: Ratio::from_fraction(Decimal::new(1, 1)),
+        })
+    }
+    fn state_json(&self) -> Option<serde_json::Value> {
+        Some(serde_json::json!({"learned": self.learned.load(Ordering::SeqCst)}))
+    }
+}
+
+fn collector(learned: Arc<AtomicU32>) -> ShadowCollector {
+    ShadowCollector::new(
+        ShadowSettings {
+            horizon: Duration::hours(4),
+            costs: CostAssumptions {
+                fee_bps: Decimal::from(10),
+                slippage_bps: Decimal::from(5),
+                spread_bps: Decimal::TWO,
+            },
+            hit_window: 20,
+        },
+        vec![Box::new(Rogue { learned })],
+    )
+}
+
+#[test]
+fn records_resolve_at_the_horizon_and_a_clamp_violation_is_critical() {
+    let clock = Arc::new(SimClock::new(data_start()));
+    let learned = Arc::new(AtomicU32::new(0));
+    let mut engine = engine_with(
+        settings(TradingMode::Backtest),
+        sma_cross(5, 20),
+        paper_venue(),
+        clock.clone(),
+    )
+    .with_shadow(collector(learned.clone()));
+    let mut trail: Vec<AuditEvent> = Vec::new();
+    let file = replay::SymbolFile::new(btc(), shared().join("data/binance-BTCUSDT-1h.csv"));
+    let merged = replay::MergedCandles::open([file], replay::TimeRange::ALL).unwrap();
+    for event in replay::ClockedReplay::new(merged, clock.clone()).take(24 * 20) {
+        futures::executor::block_on(engine.on_event(event.unwrap())).unwrap();
+        trail.extend(engine.last_events().iter().cloned());
+    }
+    let recorded: Vec<_> = trail
+        .iter()
+        .filter_map(|e| match e {
+            AuditEvent::ShadowDecisionRecorded { decision } => Some(decision.clone()),
+            _ => None,
+        })
+        .collect();
+    let entries = trail
+        .iter()
+        .filter(|e| matches!(e, AuditEvent::SignalGenerated { signal } if !signal.is_exit))
+        .count();
+    assert!(entries > 5, "{entries}");
+    assert_eq!(recorded.len(), entries, "one record per entry signal");
+    let resolved: Vec<_> = trail
+        .iter()
+        .filter_map(|e| match e {
+            AuditEvent::ShadowDecisionResolved { resolution } => Some(resolution.clone()),
+            _ => None,
+        })
+        .collect();
+    // Hourly bars, 4 h horizon: every record but the last few resolves, exactly once,
+    // at the first bar at or after its horizon.
+    assert!(
+        resolved.len() + 5 >= recorded.len(),
+        "{} of {}",
+        resolved.len(),
+        recorded.len()
+    );
+    for r in &resolved {
+        let d = recorded.iter().find(|d| d.id == r.id).unwrap();
+        assert!(r.resolved_at >= d.horizon_end);
+        assert!(r.resolved_at < d.horizon_end + Duration::hours(1));
+        // The rogue takes at 3x the pipeline's size, whatever the pipeline did.
+        assert_eq!(
+            r.advisors["rogue"].notional.value(),
+            (d.notional.value() * Decimal::from(3)).round_dp(8)
+        );
+        assert_eq!(
+            r.actual.is_taken(),
+            d.outcome == domain::ActualOutcome::Taken
+        );
+    }
+    assert_eq!(learned.load(Ordering::SeqCst) as usize, resolved.len());
+
+    // Every day rolled reports the rogue's shift; each is flagged and alerted CRITICAL.
+    let violations = trail
+        .iter()
+        .filter(|e| matches!(e, AuditEvent::WeightClampViolated { .. }))
+        .count();
+    assert!(violations >= 19, "{violations}");
+    let critical = trail
+        .iter()
+        .filter(|e| matches!(e, AuditEvent::AlertRaised { alert } if alert.severity == Severity::Critical && alert.kind == AlertKind::InvariantViolation))
+        .count();
+    assert_eq!(critical, violations);
+
+    // The advisor changed nothing: the same run without a collector approves the same trades.
+    let clock2 = Arc::new(SimClock::new(data_start()));
+    let mut plain = engine_with(
+        settings(TradingMode::Backtest),
+        sma_cross(5, 20),
+        paper_venue(),
+        clock2.clone(),
+    );
+    let mut plain_trail: Vec<AuditEvent> = Vec::new();
+    let file = replay::SymbolFile::new(btc(), shared().join("data/binance-BTCUSDT-1h.csv"));
+    let merged = replay::MergedCandles::open([file], replay::TimeRange::ALL).unwrap();
+    for event in replay::ClockedReplay::new(merged, clock2.clone()).take(24 * 20) {
+        futures::executor::block_on(plain.on_event(event.unwrap())).unwrap();
+        plain_trail.extend(plain.last_events().iter().cloned());
+    }
+    let orders = |t: &[AuditEvent]| -> Vec<String> {
+        t.iter()
+            .filter(|e| {
+                matches!(
+                    e,
+                    AuditEvent::TradeApproved { .. }
+                        | AuditEvent::OrderFilled { .. }
+                        | AuditEvent::TradeRejected { .. }
+                        | AuditEvent::TurnoverBlocked { .. }
+                )
+            })
+            .map(|e| serde_json::to_string(e).unwrap())
+            .collect()
+    };
+    assert_eq!(orders(&trail), orders(&plain_trail));
+
+    // Pending records and the advisor's state survive a restart.
+    let state = engine.state();
+    let saved = state.shadow.clone().unwrap();
+    assert_eq!(
+        saved["advisors"]["rogue"]["learned"],
+        learned.load(Ordering::SeqCst)
+    );
+    let pending = saved["pending"].as_array().unwrap().len();
+    assert_eq!(pending, recorded.len() - resolved.len());
+    let mut restarted = engine_with(
+        settings(TradingMode::Backtest),
+        sma_cross(5, 20),
+        paper_venue(),
+        Arc::new(SimClock::new(clock.now())),
+    )
+    .with_shadow(collector(Arc::new(AtomicU32::new(0))));
+    restarted.restore(state).unwrap();
+    assert_eq!(restarted.shadow().unwrap().pending().len(), pending);
+
+    // An engine without a collector (an operator command's) keeps the stored shadow
+    // state as it is, so applying a command never drops pending records.
+    let mut operator_engine = engine_with(
+        settings(TradingMode::Backtest),
+        sma_cross(5, 20),
+        paper_venue(),
+        Arc::new(SimClock::new(clock.now())),
+    );
+    operator_engine.restore(engine.state()).unwrap();
+    assert_eq!(operator_engine.state().shadow, Some(saved));
+
+    // A state that does not parse is refused with the part named.
+    let mut bad = engine.state();
+    bad.shadow = Some(serde_json::json!({"pending": "nope"}));
+    let mut fresh = engine_with(
+        settings(TradingMode::Backtest),
+        sma_cross(5, 20),
+        paper_venue(),
+        Arc::new(SimClock::new(clock.now())),
+    )
+    .with_shadow(collector(Arc::new(AtomicU32::new(0))));
+    let err = fresh.restore(bad).unwrap_err().to_string();
+    assert!(err.contains("shadow"), "{err}");
+}
