@@ -246,6 +246,8 @@ pub struct ShadowCounts {
     pub in_range: u64,
     /// Decisions not yet resolved (all time).
     pub pending: u64,
+    /// Decisions with `at` in the asked range not yet resolved.
+    pub pending_in_range: u64,
     /// All decisions ever recorded.
     pub total: u64,
 }

@@ -47,6 +47,25 @@ pub(crate) async fn records(
     Ok(records)
 }
 
+/// The decisions without a resolution, by decision time then append order.
+pub(crate) async fn pending(pool: &PgPool) -> Result<Vec<ShadowDecision>, StoreError> {
+    let doing = "read pending shadow decisions";
+    let rows = sqlx::query(
+        "SELECT id, decision_json, resolution_json FROM shadow_decisions \
+         WHERE resolved_at IS NULL ORDER BY at, audit_seq",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(db_error(doing))?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        out.push(record(row, doing)?.decision);
+    }
+    // Stable: append order within one instant, exact order within one stored tick.
+    out.sort_by_key(|d| d.at);
+    Ok(out)
+}
+
 /// One row of `shadow_decisions` as a record; a JSON copy that does not parse is corrupt,
 /// named by the decision's id.
 fn record(row: &PgRow, doing: &str) -> Result<ShadowRecord, StoreError> {
@@ -85,7 +104,9 @@ pub(crate) async fn counts(
         "SELECT \
            (SELECT count(*) FROM shadow_decisions WHERE at > $1 AND at < $2) AS inside, \
            (SELECT count(*) FROM shadow_decisions WHERE resolved_at IS NULL) AS pending, \
-           (SELECT count(*) FROM shadow_decisions) AS total",
+           (SELECT count(*) FROM shadow_decisions) AS total, \
+           (SELECT count(*) FROM shadow_decisions \
+              WHERE resolved_at IS NULL AND at > $1 AND at < $2) AS pending_inside",
     )
     .bind(from)
     .bind(to)
@@ -98,6 +119,7 @@ pub(crate) async fn counts(
             .map_err(|_| StoreError::Corrupt(format!("shadow decision count {column} is {n}")))
     };
     let mut in_range = count("inside")?;
+    let mut pending_in_range = count("pending_inside")?;
     for row in sqlx::query(
         "SELECT id, decision_json, resolution_json FROM shadow_decisions WHERE at = $1 OR at = $2",
     )
@@ -107,15 +129,20 @@ pub(crate) async fn counts(
     .await
     .map_err(err())?
     {
-        let at = record(&row, doing)?.decision.at;
+        let r = record(&row, doing)?;
+        let at = r.decision.at;
         if at >= from && at < to {
             in_range += 1;
+            if r.resolution.is_none() {
+                pending_in_range += 1;
+            }
         }
     }
     Ok(ShadowCounts {
         in_range,
         pending: count("pending")?,
         total: count("total")?,
+        pending_in_range,
     })
 }
 

@@ -205,6 +205,10 @@ impl Store for PostgresStore {
         shadow::counts(&self.pool, from, to).await
     }
 
+    async fn pending_shadow_decisions(&self) -> Result<Vec<domain::ShadowDecision>, StoreError> {
+        shadow::pending(&self.pool).await
+    }
+
     async fn signoffs(&self) -> Result<Vec<Signoff>, StoreError> {
         shadow::signoffs(&self.pool).await
     }

@@ -329,13 +329,10 @@ impl ShadowDay {
             let end = date.and_time(chrono::NaiveTime::MIN).and_utc() + Duration::days(1);
             let horizon = Duration::minutes(i64::from(shadow.horizon_minutes));
             let stale_before = end - horizon * 2;
-            let start = stale_before - Duration::days(30);
             let stale = store
-                .shadow_records(start, stale_before)
+                .shadow_counts(chrono::DateTime::UNIX_EPOCH, stale_before)
                 .await?
-                .iter()
-                .filter(|r| r.resolution.is_none())
-                .count() as u64;
+                .pending_in_range;
             if stale > 0 {
                 day.stale_pending = stale;
                 day.logging_healthy = false;

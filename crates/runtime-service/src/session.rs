@@ -152,6 +152,9 @@ pub async fn build_engine(
         resume_after = state.last_event_at;
         engine.restore(state)?;
     }
+    if engine.shadow().is_some() {
+        engine.restore_shadow_pending(store.pending_shadow_decisions().await?);
+    }
     Ok((engine, resume_after))
 }
 

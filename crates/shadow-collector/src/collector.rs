@@ -55,9 +55,14 @@ pub struct Advice {
     pub regime: Regime,
 }
 
-/// What survives a restart (market contexts are rebuilt by the warm-up instead).
+/// What the engine state carries across a restart. Pending records are not in it: they
+/// are in the store (`Store::pending_shadow_decisions`), written in the same transaction,
+/// and read back with [`ShadowCollector::restore_pending`]. Market contexts are rebuilt by
+/// the warm-up.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct SavedState {
+    /// Only in states saved before pending records were read from the store.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pending: Vec<ShadowDecision>,
     hits: BTreeMap<Symbol, VecDeque<bool>>,
     day: Option<NaiveDate>,
@@ -72,6 +77,9 @@ pub struct ShadowCollector {
     pending: Vec<ShadowDecision>,
     hits: BTreeMap<Symbol, VecDeque<bool>>,
     day: Option<NaiveDate>,
+    /// [`ShadowCollector::state_json`], kept up to date when it changes (it is saved with
+    /// every stored batch; it changes only when a record resolves or a day rolls).
+    saved: serde_json::Value,
 }
 
 impl std::fmt::Debug for ShadowCollector {
@@ -86,14 +94,37 @@ impl std::fmt::Debug for ShadowCollector {
 impl ShadowCollector {
     /// A collector asking `advisors`, in this order.
     pub fn new(settings: ShadowSettings, advisors: Vec<Box<dyn Advisor>>) -> Self {
-        Self {
+        let mut collector = Self {
             settings,
             advisors,
             contexts: MarketContexts::default(),
             pending: Vec::new(),
             hits: BTreeMap::new(),
             day: None,
-        }
+            saved: serde_json::Value::Null,
+        };
+        collector.save();
+        collector
+    }
+
+    /// Recomputes the saved state.
+    fn save(&mut self) {
+        let state = SavedState {
+            pending: Vec::new(),
+            hits: self.hits.clone(),
+            day: self.day,
+            advisors: self
+                .advisors
+                .iter()
+                .filter_map(|a| a.state_json().map(|s| (a.name().to_string(), s)))
+                .collect(),
+        };
+        self.saved = serde_json::to_value(state).unwrap_or(serde_json::Value::Null);
+    }
+
+    /// Replaces the pending records with the store's (at start-up, after a restore).
+    pub fn restore_pending(&mut self, pending: Vec<ShadowDecision>) {
+        self.pending = pending;
     }
 
     /// The advisors' names, in order.
@@ -122,9 +153,11 @@ impl ShadowCollector {
     pub fn on_market(&mut self, symbol: &Symbol, price: Price, now: Timestamp) -> Vec<AuditEvent> {
         let mut events = Vec::new();
         let today = now.date_naive();
+        let mut changed = false;
         match self.day {
             Some(day) if day < today => {
                 self.day = Some(today);
+                changed = true;
                 for advisor in &mut self.advisors {
                     if let Some(shift) = advisor.roll_day(now) {
                         let violated = !shift.violations().is_empty();
@@ -138,7 +171,10 @@ impl ShadowCollector {
                 }
             }
             Some(_) => {}
-            None => self.day = Some(today),
+            None => {
+                self.day = Some(today);
+                changed = true;
+            }
         }
         if self
             .pending
@@ -174,7 +210,11 @@ impl ShadowCollector {
                     });
                 }
                 events.push(AuditEvent::ShadowDecisionResolved { resolution });
+                changed = true;
             }
+        }
+        if changed {
+            self.save();
         }
         events
     }
@@ -273,19 +313,10 @@ impl ShadowCollector {
         AuditEvent::ShadowDecisionRecorded { decision }
     }
 
-    /// The state to persist: pending records, hit windows, the day and every advisor's state.
+    /// The state to persist: hit windows, the day and every advisor's state (pending
+    /// records are in the store).
     pub fn state_json(&self) -> serde_json::Value {
-        let state = SavedState {
-            pending: self.pending.clone(),
-            hits: self.hits.clone(),
-            day: self.day,
-            advisors: self
-                .advisors
-                .iter()
-                .filter_map(|a| a.state_json().map(|s| (a.name().to_string(), s)))
-                .collect(),
-        };
-        serde_json::to_value(state).unwrap_or(serde_json::Value::Null)
+        self.saved.clone()
     }
 
     /// Restores what [`ShadowCollector::state_json`] saved. An advisor missing from the
@@ -303,6 +334,7 @@ impl ShadowCollector {
         self.pending = state.pending;
         self.hits = state.hits;
         self.day = state.day;
+        self.save();
         Ok(())
     }
 }

@@ -36,6 +36,25 @@ pub(crate) async fn records(
     .collect()
 }
 
+/// The decisions without a resolution, by decision time then append order.
+pub(crate) async fn pending(pool: &SqlitePool) -> Result<Vec<ShadowDecision>, StoreError> {
+    let doing = "read pending shadow decisions";
+    let rows = sqlx::query(
+        "SELECT id, decision_json, resolution_json FROM shadow_decisions \
+         WHERE resolved_at IS NULL ORDER BY at, audit_seq",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(db_error(doing))?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        out.push(record(row, doing)?.decision);
+    }
+    // Stable: append order within one instant, exact order within one stored tick.
+    out.sort_by_key(|d| d.at);
+    Ok(out)
+}
+
 /// One row of `shadow_decisions` as a record; a JSON copy that does not parse is corrupt,
 /// named by the decision's id.
 fn record(row: &SqliteRow, doing: &str) -> Result<ShadowRecord, StoreError> {
@@ -71,8 +90,12 @@ pub(crate) async fn counts(
         "SELECT \
            (SELECT count(*) FROM shadow_decisions WHERE at >= ? AND at < ?) AS in_range, \
            (SELECT count(*) FROM shadow_decisions WHERE resolved_at IS NULL) AS pending, \
-           (SELECT count(*) FROM shadow_decisions) AS total",
+           (SELECT count(*) FROM shadow_decisions) AS total, \
+           (SELECT count(*) FROM shadow_decisions \
+              WHERE resolved_at IS NULL AND at >= ? AND at < ?) AS pending_in_range",
     )
+    .bind(ts(&from))
+    .bind(ts(&to))
     .bind(ts(&from))
     .bind(ts(&to))
     .fetch_one(pool)
@@ -87,6 +110,7 @@ pub(crate) async fn counts(
         in_range: count("in_range")?,
         pending: count("pending")?,
         total: count("total")?,
+        pending_in_range: count("pending_in_range")?,
     })
 }
 

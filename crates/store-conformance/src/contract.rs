@@ -1456,14 +1456,15 @@ pub async fn shadow_counts_counts_the_range_the_pending_and_the_total<H: Harness
         ),
     )
     .await;
-    let expect = |in_range, pending, total| domain::ShadowCounts {
+    let expect = |in_range, pending, total, pending_in_range| domain::ShadowCounts {
         in_range,
         pending,
         total,
+        pending_in_range,
     };
     assert_eq!(
         store.shadow_counts(at(100), at(200)).await,
-        Ok(expect(3, 6, 6))
+        Ok(expect(3, 6, 6, 3))
     );
     // Resolving (in-range and out-of-range decisions) lowers only the pending count.
     append_ok(
@@ -1480,23 +1481,38 @@ pub async fn shadow_counts_counts_the_range_the_pending_and_the_total<H: Harness
     .await;
     assert_eq!(
         store.shadow_counts(at(100), at(200)).await,
-        Ok(expect(3, 4, 6))
+        Ok(expect(3, 4, 6, 2))
     );
     assert_eq!(
         store.shadow_counts(ns(100, 1), ns(200, 1)).await,
-        Ok(expect(3, 4, 6))
+        Ok(expect(3, 4, 6, 2))
     );
     assert_eq!(
         store.shadow_counts(at(0), at(1_000)).await,
-        Ok(expect(6, 4, 6))
+        Ok(expect(6, 4, 6, 4))
     );
     assert_eq!(
         store.shadow_counts(at(150), at(150)).await,
-        Ok(expect(0, 4, 6))
+        Ok(expect(0, 4, 6, 0))
     );
     assert_eq!(
         store.shadow_counts(at(5_000), at(6_000)).await,
-        Ok(expect(0, 4, 6))
+        Ok(expect(0, 4, 6, 0))
+    );
+    // The pending decisions themselves, by decision time.
+    let pending: Vec<String> = store
+        .pending_shadow_decisions()
+        .await
+        .expect("pending_shadow_decisions")
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    assert_eq!(
+        pending,
+        [&before, &first, &last, &after]
+            .iter()
+            .map(|d| d.id.clone())
+            .collect::<Vec<_>>()
     );
     h.dispose(store).await;
 }
@@ -1576,7 +1592,8 @@ pub async fn append_refuses_a_shadow_decision_recorded_twice<H: Harness>(h: &H) 
             Ok(domain::ShadowCounts {
                 in_range: 1,
                 pending: 1,
-                total: 1
+                total: 1,
+                pending_in_range: 1,
             })
         );
     }
@@ -1683,7 +1700,8 @@ pub async fn append_refuses_a_resolution_of_an_unknown_or_resolved_decision<H: H
         Ok(domain::ShadowCounts {
             in_range: 2,
             pending: 0,
-            total: 2
+            total: 2,
+            pending_in_range: 0,
         })
     );
     assert!(store.verify_audit().await.expect("verify").is_intact());

@@ -529,7 +529,10 @@ const SCAN_PAGE: u32 = 1_000;
 ///   with the resolution stored for its id (`None` while pending).
 /// - `shadow_counts(from, to)` MUST return the number of recorded decisions with
 ///   `decision.at` in `[from, to)` (`in_range`), of those not resolved whatever their time
-///   (`pending`), and of all of them (`total`).
+///   (`pending`), of those in range not resolved (`pending_in_range`), and of all of them
+///   (`total`).
+/// - `pending_shadow_decisions()` MUST return exactly the recorded decisions without a
+///   stored resolution, ordered by `decision.at`, then by append order.
 /// - `signoffs()` MUST return the sign-off of every `PromotionSignedOff` event, in append order.
 /// - `put_weekly_report` of a week (`year`, `week`) already stored MUST replace it, and so
 ///   MUST an appended `WeeklyReportStored` (the later appended wins); `weekly_reports(limit)`
@@ -719,20 +722,52 @@ pub trait Store: Send + Sync {
         to: Timestamp,
     ) -> Result<ShadowCounts, StoreError> {
         let mut counts = ShadowCounts::default();
+        let mut in_range: std::collections::HashSet<String> = std::collections::HashSet::new();
         let mut resolved = 0u64;
+        let mut resolved_in_range = 0u64;
         scan_events(self, |_, event| match event {
             AuditEvent::ShadowDecisionRecorded { decision } => {
                 counts.total += 1;
                 if decision.at >= from && decision.at < to {
                     counts.in_range += 1;
+                    in_range.insert(decision.id);
                 }
             }
-            AuditEvent::ShadowDecisionResolved { .. } => resolved += 1,
+            AuditEvent::ShadowDecisionResolved { resolution } => {
+                resolved += 1;
+                if in_range.contains(&resolution.id) {
+                    resolved_in_range += 1;
+                }
+            }
             _ => {}
         })
         .await?;
         counts.pending = counts.total.saturating_sub(resolved);
+        counts.pending_in_range = counts.in_range.saturating_sub(resolved_in_range);
         Ok(counts)
+    }
+
+    /// The shadow decisions not yet resolved, by decision time then append order (the
+    /// shadow collector's pending records, read back at start-up).
+    ///
+    /// The default scans the whole audit trail; database adapters answer from the
+    /// `shadow_decisions` projection instead.
+    async fn pending_shadow_decisions(&self) -> Result<Vec<ShadowDecision>, StoreError> {
+        let mut decisions: Vec<(Timestamp, u64, ShadowDecision)> = Vec::new();
+        let mut resolved: std::collections::HashSet<String> = std::collections::HashSet::new();
+        scan_events(self, |seq, event| match event {
+            AuditEvent::ShadowDecisionRecorded { decision } => {
+                decisions.push((decision.at, seq, decision));
+            }
+            AuditEvent::ShadowDecisionResolved { resolution } => {
+                resolved.insert(resolution.id);
+            }
+            _ => {}
+        })
+        .await?;
+        decisions.retain(|(_, _, d)| !resolved.contains(&d.id));
+        decisions.sort_by_key(|(at, seq, _)| (*at, *seq));
+        Ok(decisions.into_iter().map(|(_, _, d)| d).collect())
     }
 
     /// Every promotion sign-off, in append order.

@@ -75,6 +75,14 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         Ok(())
     }
 
+    /// Replaces the collector's pending records with the store's (at start-up, after
+    /// [`Engine::restore`]: the store holds them, written with their batches).
+    pub fn restore_shadow_pending(&mut self, pending: Vec<domain::ShadowDecision>) {
+        if let Some(collector) = &mut self.shadow {
+            collector.restore_pending(pending);
+        }
+    }
+
     /// The shadow part of the engine state.
     pub(super) fn shadow_state(&self) -> Option<serde_json::Value> {
         match &self.shadow {

@@ -145,7 +145,8 @@ async fn shadow_evidence_is_projected_in_the_append() {
         Ok(ShadowCounts {
             in_range: 1,
             pending: 1,
-            total: 2
+            total: 2,
+            pending_in_range: 0,
         })
     );
     store.close().await;
@@ -318,7 +319,8 @@ async fn a_version_4_database_is_upgraded_in_place() {
         Ok(ShadowCounts {
             in_range: 1,
             pending: 1,
-            total: 1
+            total: 1,
+            pending_in_range: 1,
         })
     );
     let v = store.verify_audit().await.expect("verify");
