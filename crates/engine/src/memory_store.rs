@@ -84,6 +84,8 @@ struct Inner {
     head: ChainHead,
     orders: BTreeMap<ClientOrderId, Order>,
     state: Option<serde_json::Value>,
+    /// The latest value of every top-level key of the appended states.
+    state_parts: BTreeMap<String, serde_json::Value>,
     heartbeats: BTreeMap<String, Heartbeat>,
     appended: u64,
     /// Every request ever queued; request `id` is at index `id - 1`.
@@ -106,6 +108,7 @@ impl Default for Inner {
             head: ChainHead::genesis(),
             orders: BTreeMap::new(),
             state: None,
+            state_parts: BTreeMap::new(),
             heartbeats: BTreeMap::new(),
             appended: 0,
             requests: Vec::new(),
@@ -266,6 +269,11 @@ impl Store for MemoryStore {
         inner.ids.insert(batch.event_id.clone());
         inner.applied.extend(request);
         if !batch.state.is_null() {
+            if let Some(parts) = batch.state.as_object() {
+                for (k, v) in parts {
+                    inner.state_parts.insert(k.clone(), v.clone());
+                }
+            }
             inner.state = Some(batch.state.clone());
         }
         inner.batches.push_back(batch.clone());
@@ -278,6 +286,10 @@ impl Store for MemoryStore {
 
     async fn latest_state(&self) -> Result<Option<serde_json::Value>, StoreError> {
         Ok(self.lock().state.clone())
+    }
+
+    async fn latest_state_part(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
+        Ok(self.lock().state_parts.get(key).cloned())
     }
 
     async fn put_order(&self, order: &Order) -> Result<(), StoreError> {

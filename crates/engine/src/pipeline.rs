@@ -1405,7 +1405,15 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
     /// Step 9 and 10: one batch per event to the store, then alerts to the notifier.
     async fn persist(&mut self, event_id: &str, now: Timestamp) -> Result<(), EngineError> {
         let state = if self.settings.persist_state {
-            serde_json::to_value(self.state()).unwrap_or(serde_json::Value::Null)
+            let mut state = self.state();
+            // The shadow collector's part changes only when a record resolves or a day
+            // rolls: saved in those batches only (`Store::latest_state_part` finds it).
+            if let Some(collector) = &mut self.shadow
+                && !collector.take_changed()
+            {
+                state.shadow = None;
+            }
+            serde_json::to_value(state).unwrap_or(serde_json::Value::Null)
         } else {
             serde_json::Value::Null
         };

@@ -24,6 +24,34 @@ pub(crate) async fn latest_state(pool: &PgPool) -> Result<Option<serde_json::Val
     }
 }
 
+/// The value of the top-level `key` in the latest state that has it.
+pub(crate) async fn latest_state_part(
+    pool: &PgPool,
+    key: &str,
+) -> Result<Option<serde_json::Value>, StoreError> {
+    let row = sqlx::query(
+        "SELECT (state::jsonb -> $1)::text AS part FROM event_batches \
+         WHERE state IS NOT NULL AND state::jsonb ? $1 \
+         ORDER BY batch_id DESC LIMIT 1",
+    )
+    .bind(key)
+    .fetch_optional(pool)
+    .await
+    .map_err(db_error("read latest state part"))?;
+    match row {
+        None => Ok(None),
+        Some(row) => {
+            let text: Option<String> = row
+                .try_get("part")
+                .map_err(db_error("read latest state part"))?;
+            match text {
+                Some(text) => json(&text, "state").map(Some),
+                None => Ok(None),
+            }
+        }
+    }
+}
+
 /// Insert, or replace when symbol and side match; a mismatch is a conflict and writes nothing.
 pub(crate) async fn put_order(pool: &PgPool, order: &Order) -> Result<(), StoreError> {
     let doing = format!("put order {}", order.client_order_id);

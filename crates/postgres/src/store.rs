@@ -104,6 +104,10 @@ impl Store for PostgresStore {
         queries::latest_state(&self.pool).await
     }
 
+    async fn latest_state_part(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
+        queries::latest_state_part(&self.pool, key).await
+    }
+
     async fn put_order(&self, order: &Order) -> Result<(), StoreError> {
         queries::put_order(&self.pool, order).await
     }

@@ -153,6 +153,9 @@ pub async fn build_engine(
         engine.restore(state)?;
     }
     if engine.shadow().is_some() {
+        if let Some(saved) = store.latest_state_part("shadow").await? {
+            engine.restore_shadow_state(&saved)?;
+        }
         engine.restore_shadow_pending(store.pending_shadow_decisions().await?);
     }
     Ok((engine, resume_after))

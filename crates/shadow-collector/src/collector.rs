@@ -80,6 +80,8 @@ pub struct ShadowCollector {
     /// [`ShadowCollector::state_json`], kept up to date when it changes (it is saved with
     /// every stored batch; it changes only when a record resolves or a day rolls).
     saved: serde_json::Value,
+    /// `saved` changed since [`ShadowCollector::take_changed`] last said so.
+    changed: bool,
 }
 
 impl std::fmt::Debug for ShadowCollector {
@@ -102,6 +104,7 @@ impl ShadowCollector {
             hits: BTreeMap::new(),
             day: None,
             saved: serde_json::Value::Null,
+            changed: false,
         };
         collector.save();
         collector
@@ -120,6 +123,13 @@ impl ShadowCollector {
                 .collect(),
         };
         self.saved = serde_json::to_value(state).unwrap_or(serde_json::Value::Null);
+        self.changed = true;
+    }
+
+    /// Whether the saved state changed since the last call (the engine saves it only in
+    /// the batches that change it; `Store::latest_state_part` reads the latest back).
+    pub fn take_changed(&mut self) -> bool {
+        std::mem::take(&mut self.changed)
     }
 
     /// Replaces the pending records with the store's (at start-up, after a restore).

@@ -26,6 +26,35 @@ pub(crate) async fn latest_state(
     }
 }
 
+/// The value of the top-level `key` in the latest state that has it.
+pub(crate) async fn latest_state_part(
+    pool: &SqlitePool,
+    key: &str,
+) -> Result<Option<serde_json::Value>, StoreError> {
+    let row = sqlx::query(
+        "SELECT state -> ('$.' || json_quote(?)) AS part FROM event_batches \
+         WHERE state IS NOT NULL AND json_type(state, '$.' || json_quote(?)) IS NOT NULL \
+         ORDER BY batch_id DESC LIMIT 1",
+    )
+    .bind(key)
+    .bind(key)
+    .fetch_optional(pool)
+    .await
+    .map_err(db_error("read latest state part"))?;
+    match row {
+        None => Ok(None),
+        Some(row) => {
+            let text: Option<String> = row
+                .try_get("part")
+                .map_err(db_error("read latest state part"))?;
+            match text {
+                Some(text) => json(&text, "state").map(Some),
+                None => Ok(None),
+            }
+        }
+    }
+}
+
 /// Insert, or replace when symbol and side match; a mismatch is a conflict and writes nothing.
 pub(crate) async fn put_order(
     conn: &mut SqliteConnection,

@@ -114,6 +114,10 @@ impl Store for SqliteStore {
         queries::latest_state(&self.pool).await
     }
 
+    async fn latest_state_part(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
+        queries::latest_state_part(&self.pool, key).await
+    }
+
     async fn put_order(&self, order: &Order) -> Result<(), StoreError> {
         let mut writer = self.writer().await?;
         queries::put_order(&mut writer.get().conn, order).await

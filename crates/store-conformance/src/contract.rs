@@ -199,6 +199,59 @@ pub async fn append_refuses_a_fill_repeated_within_a_batch<H: Harness>(h: &H) {
     h.dispose(store).await;
 }
 
+/// `latest_state_part(key)` returns `key` of the latest state that has it: a later state
+/// without the key, or a `Null` state, does not hide it; a later state with it replaces it.
+pub async fn latest_state_part_returns_the_latest_state_that_has_the_key<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    assert_eq!(store.latest_state_part("shadow").await, Ok(None));
+    let states = [
+        json!({"seq": 1, "shadow": {"day": "2024-01-01", "hits": [true]}}),
+        json!({"seq": 2}),
+        serde_json::Value::Null,
+        json!({"seq": 3, "other": {"a": "b"}}),
+    ];
+    for (i, state) in states.iter().enumerate() {
+        let secs = 60 * (i as i64 + 1);
+        append_ok(
+            &store,
+            &batch(
+                &format!("p{i}"),
+                secs,
+                vec![signal_event("BTC-USD", secs)],
+                state.clone(),
+            ),
+        )
+        .await;
+    }
+    assert_eq!(
+        store.latest_state_part("shadow").await,
+        Ok(Some(json!({"day": "2024-01-01", "hits": [true]})))
+    );
+    assert_eq!(store.latest_state_part("seq").await, Ok(Some(json!(3))));
+    assert_eq!(
+        store.latest_state_part("other").await,
+        Ok(Some(json!({"a": "b"})))
+    );
+    assert_eq!(store.latest_state_part("missing").await, Ok(None));
+    // A key that would be a JSON path elsewhere is just a name.
+    assert_eq!(store.latest_state_part("shadow.day").await, Ok(None));
+    append_ok(
+        &store,
+        &batch(
+            "p9",
+            600,
+            vec![signal_event("BTC-USD", 600)],
+            json!({"seq": 4, "shadow": {"day": "2024-01-02"}}),
+        ),
+    )
+    .await;
+    assert_eq!(
+        store.latest_state_part("shadow").await,
+        Ok(Some(json!({"day": "2024-01-02"})))
+    );
+    h.dispose(store).await;
+}
+
 /// `latest_state` of an empty store is `None`.
 pub async fn latest_state_is_none_when_nothing_was_appended<H: Harness>(h: &H) {
     let store = h.fresh().await;

@@ -77,6 +77,7 @@ macro_rules! store_conformance_tests {
             account_rule_breached_round_trips_through_the_audit_trail,
             shadow_records_returns_the_decisions_in_range_in_order_with_their_resolutions,
             shadow_counts_counts_the_range_the_pending_and_the_total,
+            latest_state_part_returns_the_latest_state_that_has_the_key,
             append_refuses_a_shadow_decision_recorded_twice,
             append_refuses_a_resolution_of_an_unknown_or_resolved_decision,
             signoffs_returns_every_signoff_in_append_order,

@@ -369,3 +369,58 @@ fn strip_ids(v: &mut Value) {
         _ => {}
     }
 }
+
+#[test]
+fn a_resumed_session_resolves_what_the_first_left_pending_and_keeps_the_advisors() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let first = run(&data, &["--iterations", "6000"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let learned_after_first = {
+        let trail = audit(&data);
+        events(&trail, "shadow_decision_resolved").len()
+    };
+    assert!(learned_after_first > 0);
+    let second = run(&data, &["--iterations", "6000"]);
+    assert!(second.status.success(), "{}", stderr(&second));
+    let trail = audit(&data);
+    let recorded = events(&trail, "shadow_decision_recorded");
+    let resolved: std::collections::BTreeSet<&str> = events(&trail, "shadow_decision_resolved")
+        .iter()
+        .map(|e| e["resolution"]["id"].as_str().unwrap())
+        .collect();
+    let last = recorded
+        .iter()
+        .map(|d| d["decision"]["at"].as_str().unwrap().to_string())
+        .max()
+        .unwrap();
+    let last = chrono::DateTime::parse_from_rfc3339(&last).unwrap();
+    // Everything decided more than 5 h before the last decision resolved, including the
+    // records the first session left pending (read back from the store at start-up).
+    for d in &recorded {
+        let d = &d["decision"];
+        let at = chrono::DateTime::parse_from_rfc3339(d["at"].as_str().unwrap()).unwrap();
+        if last - at > chrono::Duration::hours(5) {
+            assert!(resolved.contains(d["id"].as_str().unwrap()), "{d}");
+        }
+    }
+    // The bandit's state went on from where the first session left it: its learned count
+    // covers both sessions' resolutions (one lesson per resolution).
+    let db = data.join("rampart.db");
+    let saved = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            use domain::ports::Store;
+            let store = sqlite::SqliteStore::open(&db).await.unwrap();
+            store.latest_state_part("shadow").await.unwrap().unwrap()
+        });
+    assert_eq!(
+        saved["advisors"]["contextual_bandit"]["learned"]
+            .as_u64()
+            .unwrap() as usize,
+        resolved.len()
+    );
+    assert!(resolved.len() > learned_after_first);
+}

@@ -497,6 +497,8 @@ const SCAN_PAGE: u32 = 1_000;
 ///   gaps, in batch order), with `event_json` = [`AuditEvent::canonical_json`],
 ///   `prev_hash` = the previous record's hash ([`GENESIS_HASH`] for seq 1) and
 ///   `hash` = [`link_hash`]`(prev_hash, event_json)`, also under concurrent appends.
+/// - `latest_state_part(key)` MUST return the value of the top-level `key` of the most
+///   recently appended state that is an object containing `key`, `None` without one.
 /// - `put_order` MUST return `StoreError::Conflict` when inserting a client order id
 ///   that exists with a different symbol or side.
 /// - `put_order` of an existing id (same symbol and side) MUST replace the stored order.
@@ -545,6 +547,10 @@ pub trait Store: Send + Sync {
     async fn append(&self, batch: &EventBatch) -> Result<bool, StoreError>;
     /// The state saved by the latest `append` with a snapshot, if any.
     async fn latest_state(&self) -> Result<Option<serde_json::Value>, StoreError>;
+    /// The value of the top-level `key` in the most recent appended state that has it
+    /// (the engine saves some parts, such as the shadow collector's, only in the batches
+    /// that change them); `None` when no stored state has it.
+    async fn latest_state_part(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError>;
     /// Inserts or updates an order (write-ahead before sending).
     async fn put_order(&self, order: &Order) -> Result<(), StoreError>;
     /// Looks an order up by client order id.

@@ -75,6 +75,13 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         Ok(())
     }
 
+    /// Restores the collector's saved state (the `shadow` part of the engine state, read
+    /// with `Store::latest_state_part("shadow")` at start-up: it is saved only in the
+    /// batches that change it, so the latest state may not carry it).
+    pub fn restore_shadow_state(&mut self, state: &serde_json::Value) -> Result<(), EngineError> {
+        self.restore_shadow(Some(state))
+    }
+
     /// Replaces the collector's pending records with the store's (at start-up, after
     /// [`Engine::restore`]: the store holds them, written with their batches).
     pub fn restore_shadow_pending(&mut self, pending: Vec<domain::ShadowDecision>) {
