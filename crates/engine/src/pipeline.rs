@@ -522,6 +522,21 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             .await
     }
 
+    /// Records a session start or end (or any other event outside the market flow)
+    /// as its own batch at `at` (the caller's wall clock: a replay's simulated clock
+    /// has not started yet), with the current state.
+    pub async fn record_session_event(
+        &mut self,
+        event_id: &str,
+        event: AuditEvent,
+        at: Timestamp,
+    ) -> Result<(), EngineError> {
+        let now = at;
+        self.events.clear();
+        self.events.push(event);
+        self.persist(event_id, now).await
+    }
+
     /// Feeds a market event that a previous session already processed to the
     /// strategies only, so that their indicators are warm after a restart. Nothing
     /// is traded, recorded or counted.

@@ -38,21 +38,6 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         self
     }
 
-    /// Records a session start or end (or any other event outside the market flow)
-    /// as its own batch at `at` (the caller's wall clock: a replay's simulated clock
-    /// has not started yet), with the current state.
-    pub async fn record_session_event(
-        &mut self,
-        event_id: &str,
-        event: AuditEvent,
-        at: Timestamp,
-    ) -> Result<(), EngineError> {
-        let now = at;
-        self.events.clear();
-        self.events.push(event);
-        self.persist(event_id, now).await
-    }
-
     /// The shadow collector, when one runs.
     pub fn shadow(&self) -> Option<&ShadowCollector> {
         self.shadow.as_ref()
