@@ -30,9 +30,6 @@ pub enum EngineError {
     /// made for another account size or product).
     #[error("account rules: {0}")]
     AccountRules(String),
-    /// The shadow collector's saved state could not be restored.
-    #[error("shadow collector: {0}")]
-    Shadow(String),
     /// A fill could not be applied to the portfolio.
     #[error("fill rejected by the portfolio: {0}")]
     Fill(#[from] domain::DomainError),

@@ -74,7 +74,8 @@ pub struct EngineState {
     /// The account rules' own state (e.g. FTMO anchors, trading days, breaches).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<serde_json::Value>,
-    /// The shadow collector's pending records and advisor states.
+    /// The shadow collector's hit windows, day and advisor states (pending records are in
+    /// the store). Saved only in the batches that change it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shadow: Option<serde_json::Value>,
 }
@@ -151,6 +152,8 @@ pub struct Engine<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Siz
     shadow: Option<shadow_collector::ShadowCollector>,
     /// A stored shadow state carried over by an engine without a collector.
     shadow_kept: Option<serde_json::Value>,
+    /// A shadow restore problem, raised as a WARNING alert with the next event.
+    shadow_notice: Option<String>,
 }
 
 /// What happened since the last daily summary (for its message).
@@ -232,6 +235,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             reconciliations: 0,
             shadow: None,
             shadow_kept: None,
+            shadow_notice: None,
         })
     }
 
@@ -270,13 +274,15 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
 
     /// Restores state saved by [`Engine::state`] (after a restart). Fails when the stored
     /// account state was made for other account rules (another product, size or currency).
+    /// The shadow collector's part never fails a restore: an advisor whose saved state is
+    /// refused starts fresh, with a WARNING alert at the next event.
     pub fn restore(&mut self, state: EngineState) -> Result<(), EngineError> {
         if let (Some(rules), Some(account)) = (&self.account_rules, &state.account) {
             rules
                 .restore_json(account)
                 .map_err(|e| EngineError::AccountRules(e.to_string()))?;
         }
-        self.restore_shadow(state.shadow.as_ref())?;
+        self.restore_shadow(state.shadow.as_ref());
         self.portfolio = state.portfolio;
         self.preservation =
             CapitalPreservation::from_state(self.settings.preservation.clone(), state.preservation);
@@ -947,10 +953,19 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
                 {
                     self.governor.record_decision(&approved.inner().symbol, now);
                 }
-                self.submit(approved, now).await?;
+                // A venue refusal means no trade: the shadow record says rejected.
+                let refused = self.submit(approved, now).await?;
                 Ok(Verdict {
-                    outcome: domain::ActualOutcome::Taken,
-                    reasons: Vec::new(),
+                    outcome: if refused {
+                        domain::ActualOutcome::Rejected
+                    } else {
+                        domain::ActualOutcome::Taken
+                    },
+                    reasons: if refused {
+                        vec!["venue_rejected".to_string()]
+                    } else {
+                        Vec::new()
+                    },
                     notional,
                 })
             }
@@ -1102,11 +1117,13 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
     }
 
     /// Step 8: write-ahead, submit, and handle the three-valued outcome.
+    /// Returns whether the venue refused the order outright (`Rejected`); a confirmed or
+    /// unknown outcome is `false` (an unknown order may exist and is resolved later).
     async fn submit(
         &mut self,
         approved: domain::Approved<OrderIntent>,
         now: Timestamp,
-    ) -> Result<(), EngineError> {
+    ) -> Result<bool, EngineError> {
         let intent = approved.inner();
         let mut order = Order {
             client_order_id: intent.client_order_id.clone(),
@@ -1146,6 +1163,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
                 order.updated_at = now;
                 self.store.put_order(&order).await?;
                 self.execution_failed(&order, failure, now);
+                return Ok(true);
             }
             SubmitOutcome::Unknown { detail } => {
                 self.summary.orders_unknown += 1;
@@ -1157,7 +1175,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
                 self.execution_failed(&order, OrderFailure::Unknown { detail }, now);
             }
         }
-        Ok(())
+        Ok(false)
     }
 
     fn execution_failed(&mut self, order: &Order, failure: OrderFailure, now: Timestamp) {

@@ -154,7 +154,7 @@ pub async fn build_engine(
     }
     if engine.shadow().is_some() {
         if let Some(saved) = store.latest_state_part("shadow").await? {
-            engine.restore_shadow_state(&saved)?;
+            engine.restore_shadow_state(&saved);
         }
         engine.restore_shadow_pending(store.pending_shadow_decisions().await?);
     }
@@ -332,6 +332,7 @@ pub async fn run_session_with(
     let mut first_event: Option<(Timestamp, Timestamp)> = None;
     let mut interrupted = false;
     let mut report_day: Option<NaiveDate> = None;
+    let mut weekly_due: Option<shadow_collector::weekly::ReportWeek> = None;
     let mut reports_written = 0u32;
 
     loop {
@@ -407,7 +408,8 @@ pub async fn run_session_with(
                 }
             }
         }
-        // A new ISO week: the weekly shadow report of the one that ended.
+        // A new ISO week: the weekly shadow report of the one that ended is due once its
+        // records have resolved (below, after the event).
         if let Some(prev) = report_day
             && cfg.shadow.enabled
             && day > prev
@@ -415,31 +417,9 @@ pub async fn run_session_with(
             && let Some(week) = shadow_collector::weekly::ReportWeek::containing(
                 prev.and_time(chrono::NaiveTime::MIN).and_utc(),
             )
+            && let Some(earlier) = weekly_due.replace(week)
         {
-            let reports = opts.data_dir.join("reports");
-            let written = match crate::weekly::build(store.as_ref(), &cfg, week, wall.now()).await {
-                Ok(weekly) => crate::weekly::publish(
-                    store.as_ref(),
-                    &opts.data_dir,
-                    &reports,
-                    &weekly,
-                    &cfg.shadow.primary_advisor,
-                )
-                .await
-                .map(|_| weekly.evidence.summary.overall_edge_positive),
-                Err(e) => Err(e),
-            };
-            match written {
-                Ok(edge) => {
-                    tracing::info!(week = %week, edge_positive = edge, "weekly shadow report written")
-                }
-                Err(e) => {
-                    tracing::error!(week = %week, "weekly shadow report failed: {e}");
-                    engine
-                        .record_job_failure("weekly_shadow_report", week.end(), &e.to_string())
-                        .await?;
-                }
-            }
+            write_weekly(&mut engine, store.as_ref(), &cfg, opts, earlier, wall.now()).await?;
         }
         report_day = Some(day);
         sim.advance_to(at)
@@ -448,6 +428,18 @@ pub async fn run_session_with(
         let submitted = engine.orders_submitted();
         let started = stopwatch();
         engine.on_event(event).await?;
+        // The due weekly report, once every record of its week has resolved (or twice the
+        // horizon after the week, for a symbol whose prices stopped).
+        if let Some(week) = weekly_due {
+            let horizon = Duration::minutes(i64::from(cfg.shadow.horizon_minutes));
+            let settled = engine
+                .shadow()
+                .is_none_or(|c| c.pending().iter().all(|d| d.at >= week.end()));
+            if settled || at >= week.end() + horizon * 2 {
+                write_weekly(&mut engine, store.as_ref(), &cfg, opts, week, wall.now()).await?;
+                weekly_due = None;
+            }
+        }
         if engine.orders_submitted() > submitted {
             // Decision to venue acknowledgement: the event that produced the order.
             http_api::record_order_latency(started.elapsed().as_secs_f64());
@@ -482,6 +474,10 @@ pub async fn run_session_with(
         now,
     )
     .await?;
+    // The feed ended: a weekly report still due is written with what resolved.
+    if let Some(week) = weekly_due {
+        write_weekly(&mut engine, store.as_ref(), &cfg, opts, week, wall.now()).await?;
+    }
     let summary = engine.summary();
     let ended_at = wall.now();
     engine
@@ -510,6 +506,43 @@ pub async fn run_session_with(
         interrupted,
         notices: loaded.notices,
     })
+}
+
+/// Writes the weekly shadow report of `week` (stored, JSON, Markdown and chart under
+/// `<data_dir>/reports/`). A failure is recorded and alerted; the session goes on.
+async fn write_weekly(
+    engine: &mut RuntimeEngine,
+    store: &dyn domain::ports::Store,
+    cfg: &config::RampartConfig,
+    opts: &SessionOptions,
+    week: shadow_collector::weekly::ReportWeek,
+    now: Timestamp,
+) -> Result<(), RuntimeError> {
+    let reports = opts.data_dir.join("reports");
+    let written = match crate::weekly::build(store, cfg, week, now).await {
+        Ok(weekly) => crate::weekly::publish(
+            store,
+            &opts.data_dir,
+            &reports,
+            &weekly,
+            &cfg.shadow.primary_advisor,
+        )
+        .await
+        .map(|_| weekly.evidence.summary.overall_edge_positive),
+        Err(e) => Err(e),
+    };
+    match written {
+        Ok(edge) => {
+            tracing::info!(week = %week, edge_positive = edge, "weekly shadow report written");
+        }
+        Err(e) => {
+            tracing::error!(week = %week, "weekly shadow report failed: {e}");
+            engine
+                .record_job_failure("weekly_shadow_report", week.end(), &e.to_string())
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Where a session's market events come from.

@@ -58,6 +58,7 @@ pub fn collector(
             spread_bps: shadow.spread_bps,
         },
         hit_window: shadow.hit_window as usize,
+        max_weight_shift: Ratio::from_fraction(shadow.max_weight_shift_pct / Decimal::ONE_HUNDRED),
     };
     Ok(Some(ShadowCollector::new(settings, advisors)))
 }

@@ -21,8 +21,8 @@ use serde::{Deserialize, Serialize};
 
 use domain::ports::{Advisor, AdvisorContext, AdvisorOutcome, Recommendation};
 use domain::{
-    ActualOutcome, AuditEvent, Candle, Money, PortfolioSnapshot, PreservationLevel, Price, Regime,
-    ShadowDecision, Signal, Symbol, Timestamp,
+    ActualOutcome, AuditEvent, Candle, Money, PortfolioSnapshot, PreservationLevel, Price, Ratio,
+    Regime, ShadowDecision, Signal, Symbol, Timestamp,
 };
 
 use crate::context::{MarketContext, MarketContexts};
@@ -42,6 +42,10 @@ pub struct ShadowSettings {
     pub costs: CostAssumptions,
     /// Resolved signals per symbol in the rolling hit rate (default 20).
     pub hit_window: usize,
+    /// The configured clamp of one strategy's daily weight shift. A reported shift is
+    /// re-measured from its weights and judged against this, not against the figures the
+    /// advisor reports about itself.
+    pub max_weight_shift: Ratio,
 }
 
 /// What the advisors said about one signal, with the context they saw.
@@ -77,8 +81,8 @@ pub struct ShadowCollector {
     pending: Vec<ShadowDecision>,
     hits: BTreeMap<Symbol, VecDeque<bool>>,
     day: Option<NaiveDate>,
-    /// [`ShadowCollector::state_json`], kept up to date when it changes (it is saved with
-    /// every stored batch; it changes only when a record resolves or a day rolls).
+    /// [`ShadowCollector::state_json`], recomputed when it changes (a record resolves or a
+    /// day rolls); the engine saves it only in those batches.
     saved: serde_json::Value,
     /// `saved` changed since [`ShadowCollector::take_changed`] last said so.
     changed: bool,
@@ -169,7 +173,10 @@ impl ShadowCollector {
                 self.day = Some(today);
                 changed = true;
                 for advisor in &mut self.advisors {
-                    if let Some(shift) = advisor.roll_day(now) {
+                    if let Some(mut shift) = advisor.roll_day(now) {
+                        // Re-measured from the weights, judged against the configured clamp.
+                        shift.clamp = self.settings.max_weight_shift;
+                        shift.max_shift = shift.shifts().into_values().max().unwrap_or(Ratio::ZERO);
                         let violated = !shift.violations().is_empty();
                         events.push(AuditEvent::StrategyWeightsShifted {
                             shift: shift.clone(),
@@ -329,22 +336,31 @@ impl ShadowCollector {
         self.saved.clone()
     }
 
-    /// Restores what [`ShadowCollector::state_json`] saved. An advisor missing from the
-    /// saved state starts fresh; a state that does not parse is an error naming the part.
+    /// Restores what [`ShadowCollector::state_json`] saved. Each advisor is restored on its
+    /// own: one whose saved state it refuses (e.g. the configured strategies changed) starts
+    /// fresh and the others keep theirs; the error names every advisor that did. A state that
+    /// does not parse at all changes nothing.
     pub fn restore_json(&mut self, value: &serde_json::Value) -> Result<(), String> {
         let state: SavedState = serde_json::from_value(value.clone())
             .map_err(|e| format!("shadow state does not parse: {e}"))?;
+        let mut refused = Vec::new();
         for advisor in &mut self.advisors {
-            if let Some(saved) = state.advisors.get(advisor.name()) {
-                advisor
-                    .restore_json(saved)
-                    .map_err(|e| format!("shadow advisor {}: {e}", advisor.name()))?;
+            if let Some(saved) = state.advisors.get(advisor.name())
+                && let Err(e) = advisor.restore_json(saved)
+            {
+                refused.push(format!("advisor {}: {e}", advisor.name()));
             }
         }
-        self.pending = state.pending;
+        if !state.pending.is_empty() {
+            self.pending = state.pending;
+        }
         self.hits = state.hits;
         self.day = state.day;
         self.save();
-        Ok(())
+        if refused.is_empty() {
+            Ok(())
+        } else {
+            Err(refused.join("; "))
+        }
     }
 }

@@ -126,7 +126,8 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
                         intent: approved.inner().clone(),
                         adjustments: approved.adjustments().to_vec(),
                     });
-                    self.submit(approved, now).await?;
+                    // A refusal is recorded and alerted by `submit`.
+                    let _refused = self.submit(approved, now).await?;
                 }
                 Ok(Decision::Rejected { intent, reasons }) => {
                     self.record_rejection(intent, reasons);

@@ -10,7 +10,6 @@ use domain::{
 use shadow_collector::{Advice, ShadowCollector};
 
 use super::Engine;
-use crate::error::EngineError;
 
 /// What the real pipeline did with a signal, for its shadow record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,28 +42,34 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         self.shadow.as_ref()
     }
 
-    pub(super) fn restore_shadow(
-        &mut self,
-        state: Option<&serde_json::Value>,
-    ) -> Result<(), EngineError> {
+    /// Restores the collector's part of a stored state. Never fails: an advisor is
+    /// advisory, so a saved state it refuses (e.g. the configured strategies changed) must
+    /// not keep the guardrails from starting. That advisor starts fresh, and a WARNING
+    /// alert with the reason is raised with the next event.
+    pub(super) fn restore_shadow(&mut self, state: Option<&serde_json::Value>) {
         match (&mut self.shadow, state) {
             (Some(collector), Some(state)) => {
-                collector.restore_json(state).map_err(EngineError::Shadow)?;
+                if let Err(e) = collector.restore_json(state) {
+                    self.shadow_notice = Some(format!(
+                        "shadow collector state not fully restored, starting fresh where refused: {e}"
+                    ));
+                }
             }
             // Without a collector (an operator command's engine, or the collector turned
-            // off) the stored state is kept as it is and saved again with the next
-            // snapshot, so pending records and advisor states are never dropped.
+            // off) a stored shadow part is kept as it is and saved again with the next
+            // snapshot, so advisor states are never dropped.
             (None, state) => self.shadow_kept = state.cloned(),
             (Some(_), None) => {}
         }
-        Ok(())
     }
 
     /// Restores the collector's saved state (the `shadow` part of the engine state, read
     /// with `Store::latest_state_part("shadow")` at start-up: it is saved only in the
     /// batches that change it, so the latest state may not carry it).
-    pub fn restore_shadow_state(&mut self, state: &serde_json::Value) -> Result<(), EngineError> {
-        self.restore_shadow(Some(state))
+    /// Never fails (see [`Engine::restore`]): a refused advisor state is alerted and that
+    /// advisor starts fresh.
+    pub fn restore_shadow_state(&mut self, state: &serde_json::Value) {
+        self.restore_shadow(Some(state));
     }
 
     /// Replaces the collector's pending records with the store's (at start-up, after
@@ -85,6 +90,9 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
 
     /// Market context, the advisors' day and due resolutions for this event.
     pub(super) fn shadow_market(&mut self, event: &MarketEvent, now: Timestamp) {
+        if let Some(message) = self.shadow_notice.take() {
+            self.raise(Severity::Warning, AlertKind::System, None, message, now);
+        }
         let Some(collector) = &mut self.shadow else {
             return;
         };

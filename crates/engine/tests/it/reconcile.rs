@@ -409,3 +409,41 @@ fn a_venue_error_blocks_new_exposure_on_the_symbol_until_resolved() {
     let stored = block_on(store.order(&id("rp-doubt-1"))).unwrap().unwrap();
     assert_eq!(stored.status, OrderStatus::Rejected);
 }
+
+/// An order the venue refuses is no trade: its shadow record says `rejected`
+/// (`venue_rejected`), and the actual counterfactual commits nothing.
+#[test]
+fn a_venue_refusal_is_recorded_as_rejected_in_the_shadow_record() {
+    let venue = Arc::new(FakeVenue::default());
+    let (engine, clock) = engine_over(venue.clone());
+    let collector = shadow_collector::ShadowCollector::new(
+        shadow_collector::ShadowSettings {
+            horizon: chrono::Duration::hours(4),
+            costs: shadow_collector::CostAssumptions {
+                fee_bps: dec!(10),
+                slippage_bps: dec!(5),
+                spread_bps: dec!(2),
+            },
+            hit_window: 20,
+            max_weight_shift: Ratio::from_fraction(dec!(0.1)),
+        },
+        Vec::new(),
+    );
+    let mut engine = engine.with_shadow(collector);
+    block_on(engine.on_event(candle(&clock, 0, dec!(100), dec!(101)))).unwrap();
+    assert!(
+        venue.submits.load(Ordering::SeqCst) >= 1,
+        "the signal reached the venue"
+    );
+    let recorded: Vec<_> = engine
+        .last_events()
+        .iter()
+        .filter_map(|e| match e {
+            AuditEvent::ShadowDecisionRecorded { decision } => Some(decision.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(recorded.len(), 1, "{:?}", engine.last_events());
+    assert_eq!(recorded[0].outcome, domain::ActualOutcome::Rejected);
+    assert_eq!(recorded[0].reasons, vec!["venue_rejected".to_string()]);
+}

@@ -18,7 +18,7 @@ use shadow_collector::{CostAssumptions, ShadowCollector, ShadowSettings};
 use crate::support::*;
 
 /// An advisor that takes everything at 3x, counts what it learns, and on every new
-/// day reports a weight shift of 0.5: beyond any clamp.
+/// day reports a weight shift of 0.5 (beyond the configured clamp) as if it were 0.
 struct Rogue {
     learned: Arc<AtomicU32>,
 }
@@ -46,8 +46,10 @@ impl Advisor for Rogue {
             at: now,
             before: [(id.clone(), Ratio::from_fraction(Decimal::ONE))].into(),
             after: [(id, Ratio::from_fraction(Decimal::new(5, 1)))].into(),
-            max_shift: Ratio::from_fraction(Decimal::new(5, 1)),
-            clamp: Ratio::from_fraction(Decimal::new(1, 1)),
+            // It also lies about itself: the check re-measures the weights and uses the
+            // configured clamp (0.10), so the 0.5 move is caught anyway.
+            max_shift: Ratio::ZERO,
+            clamp: Ratio::from_fraction(Decimal::new(9, 1)),
         })
     }
     fn state_json(&self) -> Option<serde_json::Value> {
@@ -65,6 +67,7 @@ fn collector(learned: Arc<AtomicU32>) -> ShadowCollector {
                 spread_bps: Decimal::TWO,
             },
             hit_window: 20,
+            max_weight_shift: Ratio::from_fraction(Decimal::new(1, 1)),
         },
         vec![Box::new(Rogue { learned })],
     )
@@ -138,6 +141,23 @@ fn records_resolve_at_the_horizon_and_a_clamp_violation_is_critical() {
         .filter(|e| matches!(e, AuditEvent::WeightClampViolated { .. }))
         .count();
     assert!(violations >= 19, "{violations}");
+    let recorded_shift = trail
+        .iter()
+        .find_map(|e| match e {
+            AuditEvent::WeightClampViolated { shift } => Some(shift.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        recorded_shift.clamp.fraction(),
+        Decimal::new(1, 1),
+        "the configured clamp"
+    );
+    assert_eq!(
+        recorded_shift.max_shift.fraction(),
+        Decimal::new(5, 1),
+        "re-measured"
+    );
     let critical = trail
         .iter()
         .filter(|e| matches!(e, AuditEvent::AlertRaised { alert } if alert.severity == Severity::Critical && alert.kind == AlertKind::InvariantViolation))
@@ -225,16 +245,24 @@ fn records_resolve_at_the_horizon_and_a_clamp_violation_is_critical() {
     operator_engine.restore(engine.state()).unwrap();
     assert_eq!(operator_engine.state().shadow, Some(saved));
 
-    // A state that does not parse is refused with the part named.
+    // A saved state that does not parse never stops the engine: the collector starts
+    // fresh and the next event raises a WARNING naming the shadow collector.
     let mut bad = engine.state();
     bad.shadow = Some(serde_json::json!({"pending": "nope"}));
+    let clock3 = Arc::new(SimClock::new(clock.now()));
     let mut fresh = engine_with(
         settings(TradingMode::Backtest),
         sma_cross(5, 20),
         paper_venue(),
-        Arc::new(SimClock::new(clock.now())),
+        clock3.clone(),
     )
     .with_shadow(collector(Arc::new(AtomicU32::new(0))));
-    let err = fresh.restore(bad).unwrap_err().to_string();
-    assert!(err.contains("shadow"), "{err}");
+    fresh.restore(bad).unwrap();
+    let next = candle(&clock3, 24 * 400, Decimal::from(100), Decimal::from(101));
+    futures::executor::block_on(fresh.on_event(next)).unwrap();
+    let warned = fresh.last_events().iter().any(|e| {
+        matches!(e, AuditEvent::AlertRaised { alert }
+            if alert.severity == Severity::Warning && alert.message.contains("shadow"))
+    });
+    assert!(warned, "{:?}", fresh.last_events());
 }
