@@ -300,6 +300,12 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
 
     /// The state needed to resume.
     pub fn state(&self) -> EngineState {
+        self.state_with_shadow(true)
+    }
+
+    /// The state, with or without the shadow collector's part (`persist` leaves it out of
+    /// the batches that do not change it, without building it first).
+    fn state_with_shadow(&self, with_shadow: bool) -> EngineState {
         EngineState {
             portfolio: self.portfolio.clone(),
             preservation: self.preservation.state().clone(),
@@ -308,7 +314,11 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             seq: self.seq,
             last_event_at: self.summary.last_event_at,
             account: self.account_rules.as_ref().and_then(|r| r.state_json()),
-            shadow: self.shadow_state(),
+            shadow: if with_shadow {
+                self.shadow_state()
+            } else {
+                None
+            },
         }
     }
 
@@ -921,26 +931,12 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             let reasons = vec![RejectReason::UnresolvedOrder {
                 client_order_id: pending.clone(),
             }];
-            let codes = reasons.iter().map(|r| r.code().to_string()).collect();
-            self.record_rejection(intent, reasons);
-            return Ok(Verdict {
-                outcome: domain::ActualOutcome::Rejected,
-                reasons: codes,
-                notional,
-            });
+            return Ok(self.reject(intent, reasons, notional));
         }
 
         let decision = self.evaluate(intent, now);
         match decision {
-            Decision::Rejected { intent, reasons } => {
-                let codes = reasons.iter().map(|r| r.code().to_string()).collect();
-                self.record_rejection(intent, reasons);
-                Ok(Verdict {
-                    outcome: domain::ActualOutcome::Rejected,
-                    reasons: codes,
-                    notional,
-                })
-            }
+            Decision::Rejected { intent, reasons } => Ok(self.reject(intent, reasons, notional)),
             Decision::Approved(approved) => {
                 self.summary.approvals += 1;
                 let notional = Some(approved.inner().notional());
@@ -969,6 +965,22 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
                     notional,
                 })
             }
+        }
+    }
+
+    /// Records a gate rejection; its verdict for the shadow record.
+    fn reject(
+        &mut self,
+        intent: OrderIntent,
+        reasons: Vec<RejectReason>,
+        notional: Option<domain::Money>,
+    ) -> Verdict {
+        let codes = reasons.iter().map(|r| r.code().to_string()).collect();
+        self.record_rejection(intent, reasons);
+        Verdict {
+            outcome: domain::ActualOutcome::Rejected,
+            reasons: codes,
+            notional,
         }
     }
 
@@ -1438,15 +1450,11 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
     /// Step 9 and 10: one batch per event to the store, then alerts to the notifier.
     async fn persist(&mut self, event_id: &str, now: Timestamp) -> Result<(), EngineError> {
         let state = if self.settings.persist_state {
-            let mut state = self.state();
             // The shadow collector's part changes only when a record resolves or a day
             // rolls: saved in those batches only (`Store::latest_state_part` finds it).
-            if let Some(collector) = &mut self.shadow
-                && !collector.take_changed()
-            {
-                state.shadow = None;
-            }
-            serde_json::to_value(state).unwrap_or(serde_json::Value::Null)
+            let with_shadow = self.shadow.as_mut().is_none_or(|c| c.take_changed());
+            serde_json::to_value(self.state_with_shadow(with_shadow))
+                .unwrap_or(serde_json::Value::Null)
         } else {
             serde_json::Value::Null
         };

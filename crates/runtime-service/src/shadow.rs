@@ -26,12 +26,11 @@ pub fn collector(
     let bad = |key: &str, e: &dyn std::fmt::Display| {
         RuntimeError::BadInput(format!("[shadow] {key}: {e}"))
     };
+    let clamp = Ratio::from_fraction(shadow.max_weight_shift_pct / Decimal::ONE_HUNDRED);
     let mut advisors: Vec<Box<dyn Advisor>> = Vec::new();
     for name in &shadow.advisors {
         match name.as_str() {
             "strategy_weights" => {
-                let clamp =
-                    Ratio::from_fraction(shadow.max_weight_shift_pct / Decimal::ONE_HUNDRED);
                 advisors.push(Box::new(
                     StrategyWeights::new(strategies.clone(), clamp)
                         .map_err(|e| bad("advisors", &format!("strategy_weights: {e}")))?,
@@ -58,7 +57,7 @@ pub fn collector(
             spread_bps: shadow.spread_bps,
         },
         hit_window: shadow.hit_window as usize,
-        max_weight_shift: Ratio::from_fraction(shadow.max_weight_shift_pct / Decimal::ONE_HUNDRED),
+        max_weight_shift: clamp,
     };
     Ok(Some(ShadowCollector::new(settings, advisors)))
 }

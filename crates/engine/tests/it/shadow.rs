@@ -73,6 +73,23 @@ fn collector(learned: Arc<AtomicU32>) -> ShadowCollector {
     )
 }
 
+/// Replays the first `rows` hourly BTC candles of the shared data through `engine`;
+/// every audit event they produced, in order.
+fn trail_of<V: domain::ports::ExecutionVenue>(
+    engine: &mut TestEngine<V>,
+    clock: Arc<SimClock>,
+    rows: usize,
+) -> Vec<AuditEvent> {
+    let file = replay::SymbolFile::new(btc(), shared().join("data/binance-BTCUSDT-1h.csv"));
+    let merged = replay::MergedCandles::open([file], replay::TimeRange::ALL).unwrap();
+    let mut trail = Vec::new();
+    for event in replay::ClockedReplay::new(merged, clock).take(rows) {
+        futures::executor::block_on(engine.on_event(event.unwrap())).unwrap();
+        trail.extend(engine.last_events().iter().cloned());
+    }
+    trail
+}
+
 #[test]
 fn records_resolve_at_the_horizon_and_a_clamp_violation_is_critical() {
     let clock = Arc::new(SimClock::new(data_start()));
@@ -84,13 +101,7 @@ fn records_resolve_at_the_horizon_and_a_clamp_violation_is_critical() {
         clock.clone(),
     )
     .with_shadow(collector(learned.clone()));
-    let mut trail: Vec<AuditEvent> = Vec::new();
-    let file = replay::SymbolFile::new(btc(), shared().join("data/binance-BTCUSDT-1h.csv"));
-    let merged = replay::MergedCandles::open([file], replay::TimeRange::ALL).unwrap();
-    for event in replay::ClockedReplay::new(merged, clock.clone()).take(24 * 20) {
-        futures::executor::block_on(engine.on_event(event.unwrap())).unwrap();
-        trail.extend(engine.last_events().iter().cloned());
-    }
+    let trail = trail_of(&mut engine, clock.clone(), 24 * 20);
     let recorded: Vec<_> = trail
         .iter()
         .filter_map(|e| match e {
@@ -172,13 +183,7 @@ fn records_resolve_at_the_horizon_and_a_clamp_violation_is_critical() {
         paper_venue(),
         clock2.clone(),
     );
-    let mut plain_trail: Vec<AuditEvent> = Vec::new();
-    let file = replay::SymbolFile::new(btc(), shared().join("data/binance-BTCUSDT-1h.csv"));
-    let merged = replay::MergedCandles::open([file], replay::TimeRange::ALL).unwrap();
-    for event in replay::ClockedReplay::new(merged, clock2.clone()).take(24 * 20) {
-        futures::executor::block_on(plain.on_event(event.unwrap())).unwrap();
-        plain_trail.extend(plain.last_events().iter().cloned());
-    }
+    let plain_trail = trail_of(&mut plain, clock2.clone(), 24 * 20);
     let orders = |t: &[AuditEvent]| -> Vec<String> {
         t.iter()
             .filter(|e| {
