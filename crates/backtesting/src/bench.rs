@@ -4,8 +4,9 @@
 //! (never all at once: ten million `Candle`s would not fit the memory budget) and fed
 //! straight to `Engine::on_event` inside one executor, the simulated clock moved to
 //! each bar's close: strategy, turnover governor, trade gate, capital preservation and
-//! paper fills, with persistence off (a small in-memory store). Only the time spent in
-//! the engine is counted. A second pass runs the same strategy over the same bars
+//! paper fills, with persistence off (a small in-memory store, unchained unless
+//! `--audit-chain` asks for the SHA-256 chain the persistent stores compute). Only the
+//! time spent in the engine is counted. A second pass runs the same strategy over the same bars
 //! without the engine. Peak memory is the process's `VmHWM`.
 
 use std::collections::BTreeMap;
@@ -56,6 +57,8 @@ pub struct BenchReport {
     pub orders: u64,
     /// Round trips closed.
     pub closed_trades: u64,
+    /// Whether the in-memory store hash-chained its audit trail (`--audit-chain`).
+    pub audit_chain: bool,
 }
 
 /// The benchmark's wall-clock stopwatch; the one monotonic-clock read of this crate.
@@ -161,13 +164,12 @@ pub fn run_bench(args: &BenchArgs) -> Result<BenchReport, BacktestError> {
         .into_iter()
         .map(|(s, st)| (s, vec![st]))
         .collect();
-    let mut engine = Engine::new(
-        settings,
-        strategies,
-        venue,
-        Arc::new(MemoryStore::new(STORE_CAPACITY)),
-        clock.clone(),
-    )?;
+    let store = if args.audit_chain {
+        MemoryStore::new(STORE_CAPACITY)
+    } else {
+        MemoryStore::unchained(STORE_CAPACITY)
+    };
+    let mut engine = Engine::new(settings, strategies, venue, Arc::new(store), clock.clone())?;
     for (s, f) in filters {
         engine.set_filters(s, f);
     }
@@ -237,6 +239,7 @@ pub fn run_bench(args: &BenchArgs) -> Result<BenchReport, BacktestError> {
         signals: summary.signals_by_tier.values().sum(),
         orders: summary.orders_submitted,
         closed_trades: summary.closed_trades,
+        audit_chain: args.audit_chain,
     })
 }
 
@@ -266,13 +269,26 @@ mod tests {
 
     #[test]
     fn a_small_bench_runs_the_pipeline_and_the_strategy() {
-        let report = run_bench(&BenchArgs {
+        let args = BenchArgs {
             bars: 5_000,
             symbols: 3,
             strategy: "sma_cross".into(),
             seed: 1,
+            audit_chain: false,
+        };
+        let report = run_bench(&args).unwrap();
+        // The chain changes what the store computes, never what the pipeline decides.
+        let chained = run_bench(&BenchArgs {
+            audit_chain: true,
+            ..args
         })
         .unwrap();
+        assert!(chained.audit_chain && !report.audit_chain);
+        assert_eq!(
+            (report.signals, report.orders, report.closed_trades),
+            (chained.signals, chained.orders, chained.closed_trades)
+        );
+        assert!(report.orders > 0, "{report:?}");
         assert_eq!(report.bars, 5_000);
         assert_eq!(report.symbols, 3);
         assert!(report.bars_per_sec > 0.0);
@@ -292,6 +308,7 @@ mod tests {
             symbols,
             strategy: "sma_cross".into(),
             seed: 1,
+            audit_chain: false,
         };
         assert_eq!(run_bench(&args(0, 1)).unwrap_err().exit_code(), 2);
         assert_eq!(run_bench(&args(10, 0)).unwrap_err().exit_code(), 2);

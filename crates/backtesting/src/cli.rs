@@ -239,6 +239,11 @@ pub struct BenchArgs {
     /// Seed of the synthetic market.
     #[arg(long, default_value_t = 7, value_name = "SEED")]
     pub seed: u64,
+    /// Hash-chain the audit trail of the in-memory store (SHA-256 over each event's
+    /// canonical JSON, as SQLite and PostgreSQL do) instead of the unchained store of a
+    /// run that persists nothing.
+    #[arg(long)]
+    pub audit_chain: bool,
 }
 
 /// Flags of `backtest gen-data`.

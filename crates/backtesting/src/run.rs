@@ -22,7 +22,9 @@ use crate::record::{Recorder, names, rfc3339, write_equity_csv};
 use crate::report::{Artifacts, DataSummary, RunConfig, RunResult, Runtime};
 
 /// Batches the in-memory store keeps: the run reads events from the engine directly,
-/// so the store only has to honour the port's contract.
+/// so the store only has to honour the port's contract. It is the unchained store: the
+/// run persists nothing and writes `audit.jsonl` itself, so an in-memory hash chain
+/// would protect nothing.
 const STORE_CAPACITY: usize = 1_024;
 
 /// A finished run: its report and where it was written.
@@ -147,7 +149,7 @@ fn simulate(
     let first_open = first.open_time();
     let clock = Arc::new(SimClock::new(first_open));
     let venue = Arc::new(PaperVenue::new(plan.paper.clone())?);
-    let store = Arc::new(MemoryStore::new(STORE_CAPACITY));
+    let store = Arc::new(MemoryStore::unchained(STORE_CAPACITY));
     let mut settings = plan.settings.clone();
     settings.run_tag = run_id.to_string();
     let mut engine = Engine::new(

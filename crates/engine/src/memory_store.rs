@@ -17,6 +17,16 @@
 //! Operator requests, the ids of the applied ones and daily reports are never
 //! dropped (they are few): a request whose applying batch fell out of the window
 //! stays applied, so it is not applied a second time.
+//!
+//! [`MemoryStore::new`] hash-chains every appended event exactly as the persistent
+//! stores do (SHA-256 over the event's canonical JSON). [`MemoryStore::unchained`] is
+//! the store of runs that persist nothing and export their trail themselves
+//! (`backtest` writes `audit.jsonl` from the engine's events; `backtest bench` keeps
+//! nothing): a tamper-evident chain that dies with the process protects nothing, so it
+//! does not compute one. Everything else is enforced the same way (idempotency, fills,
+//! shadow decisions, order ids); its audit records are built when read, with empty
+//! `prev_hash` and `hash`, and `verify_audit` refuses with an error saying there is
+//! no chain to verify.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 use std::sync::Mutex;
@@ -119,6 +129,40 @@ impl Default for Inner {
 }
 
 impl Inner {
+    /// The retained events as audit records without a chain (see
+    /// [`MemoryStore::unchained`]): seq from the window start, canonical JSON built now.
+    fn unchained_records(
+        &self,
+        mut keep: impl FnMut(u64, &EventBatch) -> bool,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        let mut out = Vec::new();
+        let mut seq = self.window_start.seq;
+        for batch in &self.batches {
+            for (i, event) in batch.events.iter().enumerate() {
+                seq += 1;
+                if !keep(seq, batch) {
+                    continue;
+                }
+                let event_json = event.canonical_json().map_err(|e| {
+                    StoreError::Backend(format!(
+                        "event {} of batch {} does not serialise: {e}",
+                        i + 1,
+                        batch.event_id
+                    ))
+                })?;
+                out.push(AuditRecord {
+                    seq,
+                    event_id: batch.event_id.clone(),
+                    at: batch.at,
+                    event_json,
+                    prev_hash: String::new(),
+                    hash: String::new(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
     /// Drops the oldest batch with its audit records and fill keys.
     fn drop_oldest(&mut self) {
         let Some(old) = self.batches.pop_front() else {
@@ -132,11 +176,15 @@ impl Inner {
             self.decisions.remove(id);
         }
         for _ in 0..old.events.len() {
-            if let Some(record) = self.records.pop_front() {
-                self.window_start = ChainHead {
-                    seq: record.seq,
-                    hash: record.hash,
-                };
+            match self.records.pop_front() {
+                Some(record) => {
+                    self.window_start = ChainHead {
+                        seq: record.seq,
+                        hash: record.hash,
+                    };
+                }
+                // An unchained store: only the position moves.
+                None => self.window_start.seq += 1,
             }
         }
     }
@@ -195,15 +243,32 @@ impl Inner {
 pub struct MemoryStore {
     inner: Mutex<Inner>,
     capacity: usize,
+    /// Whether appended events are hash-chained (see the module docs).
+    chained: bool,
 }
 
 impl MemoryStore {
-    /// A store keeping at most `capacity` recent batches.
+    /// A store keeping at most `capacity` recent batches, hash-chaining every event.
     pub fn new(capacity: usize) -> Self {
         Self {
             inner: Mutex::new(Inner::default()),
             capacity: capacity.max(1),
+            chained: true,
         }
+    }
+
+    /// A store keeping at most `capacity` recent batches without an audit chain: for
+    /// runs that persist nothing (see the module docs).
+    pub fn unchained(capacity: usize) -> Self {
+        Self {
+            chained: false,
+            ..Self::new(capacity)
+        }
+    }
+
+    /// Whether this store hash-chains its audit records.
+    pub fn is_chained(&self) -> bool {
+        self.chained
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -249,15 +314,18 @@ impl Store for MemoryStore {
             }
         }
         let (recorded, resolved) = inner.check_shadow(batch)?;
-        let records = AuditRecord::chain(sha256, &inner.head, batch)?;
-
-        if let Some(last) = records.last() {
-            inner.head = ChainHead {
-                seq: last.seq,
-                hash: last.hash.clone(),
-            };
+        if self.chained {
+            let records = AuditRecord::chain(sha256, &inner.head, batch)?;
+            if let Some(last) = records.last() {
+                inner.head = ChainHead {
+                    seq: last.seq,
+                    hash: last.hash.clone(),
+                };
+            }
+            inner.records.extend(records);
+        } else {
+            inner.head.seq += batch.events.len() as u64;
         }
-        inner.records.extend(records);
         inner.fills.extend(fills);
         for id in recorded {
             inner.decisions.insert(id.to_string());
@@ -325,7 +393,12 @@ impl Store for MemoryStore {
     }
 
     async fn audit_tail(&self) -> Result<Option<AuditRecord>, StoreError> {
-        Ok(self.lock().records.back().cloned())
+        let inner = self.lock();
+        if self.chained {
+            return Ok(inner.records.back().cloned());
+        }
+        let last = inner.head.seq;
+        Ok(inner.unchained_records(|seq, _| seq == last)?.pop())
     }
 
     async fn audit_events(
@@ -334,6 +407,10 @@ impl Store for MemoryStore {
         limit: u32,
     ) -> Result<Vec<AuditRecord>, StoreError> {
         let inner = self.lock();
+        if !self.chained {
+            let last = after_seq.saturating_add(u64::from(limit));
+            return inner.unchained_records(|seq, _| after_seq < seq && seq <= last);
+        }
         let start = inner.records.partition_point(|r| r.seq <= after_seq);
         Ok(inner
             .records
@@ -345,6 +422,12 @@ impl Store for MemoryStore {
     }
 
     async fn verify_audit(&self) -> Result<AuditVerification, StoreError> {
+        if !self.chained {
+            return Err(StoreError::Backend(
+                "verify the audit trail: this in-memory store keeps no hash chain (persistence off); nothing to verify"
+                    .to_string(),
+            ));
+        }
         let inner = self.lock();
         let mut verifier = ChainVerifier::after(sha256, inner.window_start.clone());
         for record in &inner.records {
@@ -432,8 +515,11 @@ impl Store for MemoryStore {
         from: Timestamp,
         to: Timestamp,
     ) -> Result<Vec<AuditRecord>, StoreError> {
-        Ok(self
-            .lock()
+        let inner = self.lock();
+        if !self.chained {
+            return inner.unchained_records(|_, batch| from <= batch.at && batch.at < to);
+        }
+        Ok(inner
             .records
             .iter()
             .filter(|r| from <= r.at && r.at < to)
@@ -488,6 +574,71 @@ mod tests {
         assert_eq!((v.checked, v.last_seq), (3, 10));
         // A dropped event id is forgotten (the documented limit of the window).
         assert_eq!(store.append(&batch(1)).await, Ok(true));
+    }
+
+    #[test]
+    fn an_unchained_store_keeps_the_same_trail_without_hashes() {
+        futures::executor::block_on(unchained_trail());
+    }
+
+    async fn unchained_trail() {
+        let chained = MemoryStore::new(3);
+        let unchained = MemoryStore::unchained(3);
+        assert!(chained.is_chained() && !unchained.is_chained());
+        // Two events in batch 11, so seqs and batches do not coincide.
+        let mut two = batch(11);
+        two.events.push(two.events[0].clone());
+        let batches: Vec<EventBatch> = (1..=10).map(batch).chain([two]).collect();
+        for b in &batches {
+            assert_eq!(chained.append(b).await, Ok(true));
+            assert_eq!(unchained.append(b).await, Ok(true));
+        }
+        // The same events at the same positions, only without the chain.
+        let strip = |records: Vec<AuditRecord>| {
+            records
+                .into_iter()
+                .map(|r| (r.seq, r.event_id, r.at, r.event_json))
+                .collect::<Vec<_>>()
+        };
+        let all = unchained.audit_events(0, 100).await.expect("records");
+        assert!(
+            all.iter()
+                .all(|r| r.hash.is_empty() && r.prev_hash.is_empty())
+        );
+        assert_eq!(
+            all.iter().map(|r| r.seq).collect::<Vec<_>>(),
+            vec![9, 10, 11, 12]
+        );
+        assert_eq!(
+            strip(all),
+            strip(chained.audit_events(0, 100).await.expect("chained"))
+        );
+        assert_eq!(
+            strip(unchained.audit_events(9, 2).await.expect("page")),
+            strip(chained.audit_events(9, 2).await.expect("chained page"))
+        );
+        let tail = unchained.audit_tail().await.expect("tail").expect("some");
+        assert_eq!((tail.seq, tail.event_id.as_str()), (12, "e11"));
+        let from = batches[9].at;
+        assert_eq!(
+            strip(
+                unchained
+                    .events_between(from, batches[10].at)
+                    .await
+                    .expect("between")
+            ),
+            strip(
+                chained
+                    .events_between(from, batches[10].at)
+                    .await
+                    .expect("chained")
+            )
+        );
+        // Nothing to verify, and it says so instead of calling the trail intact.
+        let err = unchained.verify_audit().await.expect_err("no chain");
+        assert!(err.to_string().contains("no hash chain"), "{err}");
+        // The port's other rules hold: a retained event id is not appended twice.
+        assert_eq!(unchained.append(&batches[10]).await, Ok(false));
     }
 
     #[test]

@@ -771,15 +771,21 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         self.record_risk_book(now);
 
         if !self.events.is_empty() {
-            let id = format!(
-                "{}:{}:{}",
-                symbol,
-                match event {
-                    MarketEvent::Candle(_) => "candle",
-                    MarketEvent::Trade(_) => "trade",
-                },
-                event.event_time().timestamp_micros()
-            );
+            // `<symbol>:<candle|trade>:<event time in µs>`, written without `format!`
+            // (this runs for every event that produced audit events).
+            let kind = match event {
+                MarketEvent::Candle(_) => "candle",
+                MarketEvent::Trade(_) => "trade",
+            };
+            let mut micros = itoa::Buffer::new();
+            let micros = micros.format(event.event_time().timestamp_micros());
+            let mut id =
+                String::with_capacity(symbol.as_str().len() + kind.len() + 2 + micros.len());
+            id.push_str(symbol.as_str());
+            id.push(':');
+            id.push_str(kind);
+            id.push(':');
+            id.push_str(micros);
             self.persist(&id, now).await?;
         }
         Ok(())
