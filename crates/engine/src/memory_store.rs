@@ -28,7 +28,7 @@
 //! `prev_hash` and `hash`, and `verify_audit` refuses with an error saying there is
 //! no chain to verify.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
@@ -38,6 +38,10 @@ use domain::ports::{
 };
 use domain::{Actor, AuditEvent, ClientOrderId, Order, Timestamp};
 use sha2::Digest;
+
+/// The store's hash sets: keys are ids the engine makes (event ids, fill keys,
+/// decision ids), looked up on every append; foldhash instead of SipHash.
+type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
 
 /// SHA-256 for the audit chain (the domain defines the chain, the store supplies the hash).
 fn sha256(parts: &[&[u8]]) -> [u8; 32] {
@@ -109,10 +113,10 @@ impl Default for Inner {
     fn default() -> Self {
         Self {
             batches: VecDeque::new(),
-            ids: HashSet::new(),
-            fills: HashSet::new(),
-            decisions: HashSet::new(),
-            pending: HashSet::new(),
+            ids: HashSet::default(),
+            fills: HashSet::default(),
+            decisions: HashSet::default(),
+            pending: HashSet::default(),
             records: VecDeque::new(),
             window_start: ChainHead::genesis(),
             head: ChainHead::genesis(),
@@ -196,8 +200,8 @@ impl Inner {
         &self,
         batch: &'b EventBatch,
     ) -> Result<(HashSet<&'b str>, HashSet<&'b str>), StoreError> {
-        let mut recorded = HashSet::new();
-        let mut resolved = HashSet::new();
+        let mut recorded = HashSet::default();
+        let mut resolved = HashSet::default();
         for event in &batch.events {
             match event {
                 AuditEvent::ShadowDecisionRecorded { decision } => {
@@ -304,7 +308,7 @@ impl Store for MemoryStore {
         }
         // Check everything before changing anything: the batch goes in whole or not at all.
         let fills = fill_keys(batch);
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         for key in &fills {
             if inner.fills.contains(key) || !seen.insert(key) {
                 return Err(StoreError::Conflict(format!(
