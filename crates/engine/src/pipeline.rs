@@ -698,6 +698,78 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         &self.settings
     }
 
+    /// Warms the strategies (and the shadow collector's market context) up on history,
+    /// before the first live event: each candle of a configured symbol goes to that
+    /// symbol's strategies, in the order given, and whatever they signal is discarded.
+    /// Nothing else sees these candles: no marking, no guardrail, no order, no fill.
+    ///
+    /// A live feed starts with cold indicators (a 30-bar SMA needs 30 closed candles
+    /// before its first opinion); the runtime fetches the latest closed candles over REST
+    /// and passes them here. One INFO alert per warmed symbol records, in the audit
+    /// trail, how many candles and which period its strategies saw, and how many
+    /// signals were discarded. Returns the number of candles used.
+    pub async fn warm_up_history(
+        &mut self,
+        candles: impl IntoIterator<Item = domain::Candle>,
+    ) -> Result<u64, EngineError> {
+        struct Seen {
+            candles: u64,
+            discarded: u64,
+            first: Timestamp,
+            last: Timestamp,
+        }
+        let mut seen: BTreeMap<Symbol, Seen> = BTreeMap::new();
+        for candle in candles {
+            let Some(list) = self.strategies.get_mut(candle.symbol()) else {
+                continue;
+            };
+            let mut discarded = 0;
+            for strategy in list.iter_mut() {
+                if strategy.on_candle(&candle).is_some() {
+                    discarded += 1;
+                }
+            }
+            if let Some(collector) = &mut self.shadow {
+                collector.observe(&candle);
+            }
+            let at = candle.close_time();
+            let entry = seen.entry(candle.symbol().clone()).or_insert(Seen {
+                candles: 0,
+                discarded: 0,
+                first: at,
+                last: at,
+            });
+            entry.candles += 1;
+            entry.discarded += discarded;
+            entry.last = at;
+        }
+        if seen.is_empty() {
+            return Ok(0);
+        }
+        let now = self.clock.now();
+        self.events.clear();
+        let mut total = 0;
+        for (symbol, s) in seen {
+            total += s.candles;
+            self.raise(
+                Severity::Info,
+                AlertKind::System,
+                Some(symbol.clone()),
+                format!(
+                    "strategies for {symbol} warmed up on {} historical candles closed {} to {}; {} signals from the history were discarded",
+                    s.candles,
+                    s.first.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    s.last.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    s.discarded
+                ),
+                now,
+            );
+        }
+        self.persist(&format!("warm_up:{}", now.timestamp_micros()), now)
+            .await?;
+        Ok(total)
+    }
+
     /// Runs one market event through the whole pipeline and persists what it produced.
     pub async fn on_event(&mut self, event: MarketEvent) -> Result<(), EngineError> {
         let now = self.clock.now();

@@ -12,3 +12,4 @@ mod parity;
 mod reconcile;
 mod shadow;
 mod unknown_outcome;
+mod warm_up;
