@@ -56,6 +56,9 @@ pub struct BinanceConfig {
     pub symbols: SymbolMap,
     /// The WebSocket kline feed (`[binance.feed]`).
     pub feed: KlineFeedConfig,
+    /// How often the instrument filters are re-read from `exchangeInfo`
+    /// ([`crate::FilterWatch::refresh`]), in seconds (> 0; default one hour).
+    pub filter_refresh_interval_secs: u64,
 }
 
 impl Default for BinanceConfig {
@@ -75,6 +78,7 @@ impl Default for BinanceConfig {
             circuit_cooldown_secs: 30,
             symbols: SymbolMap::default(),
             feed: KlineFeedConfig::default(),
+            filter_refresh_interval_secs: 3_600,
         }
     }
 }
@@ -139,6 +143,9 @@ impl BinanceConfig {
         if self.circuit_failure_threshold == 0 {
             problems.push("binance.circuit_failure_threshold = 0: expected > 0".to_string());
         }
+        if self.filter_refresh_interval_secs == 0 {
+            problems.push("binance.filter_refresh_interval_secs = 0: expected > 0".to_string());
+        }
         if let Err(e) = self.symbols.validate() {
             problems.push(e);
         }
@@ -154,9 +161,15 @@ impl BinanceConfig {
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms)
     }
+
+    /// The period of the instrument filter refresh.
+    pub fn filter_refresh_interval(&self) -> Duration {
+        Duration::from_secs(self.filter_refresh_interval_secs)
+    }
 }
 
-/// Settings of [`crate::BinanceKlineFeed`]: which candles, and how the stream is kept alive.
+/// Settings of [`crate::BinanceKlineFeed`]: which candles (and whether trades), and how the
+/// stream is kept alive.
 ///
 /// Durations are in milliseconds so tests can shrink them; the defaults suit mainnet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -176,6 +189,9 @@ pub struct KlineFeedConfig {
     pub connect_timeout_ms: u64,
     /// REST polling period while the stream is down; `None` = one candle interval.
     pub poll_interval_ms: Option<u64>,
+    /// Also subscribe to `<symbol>@trade` on the same connection and deliver every trade as
+    /// `MarketEvent::Trade` (live only: trades missed while disconnected are not fetched).
+    pub trades: bool,
 }
 
 impl Default for KlineFeedConfig {
@@ -188,6 +204,7 @@ impl Default for KlineFeedConfig {
             reconnect_backoff_max_ms: 30_000,
             connect_timeout_ms: 10_000,
             poll_interval_ms: None,
+            trades: false,
         }
     }
 }
@@ -359,5 +376,18 @@ mod tests {
         assert!(err.contains("recv_window_ms"), "{err}");
         assert!(err.contains("klines_page_limit"), "{err}");
         assert!(BinanceConfig::testnet().validate().is_ok());
+        let c = BinanceConfig {
+            filter_refresh_interval_secs: 0,
+            ..BinanceConfig::default()
+        };
+        let err = c.validate().unwrap_err().to_string();
+        assert!(err.contains("filter_refresh_interval_secs"), "{err}");
+    }
+
+    #[test]
+    fn trades_are_off_and_filters_refresh_hourly_by_default() {
+        let c = BinanceConfig::default();
+        assert!(!c.feed.trades);
+        assert_eq!(c.filter_refresh_interval(), Duration::from_secs(3_600));
     }
 }

@@ -10,17 +10,24 @@
 //! - [`execution`] — `BinanceVenue`, the `ExecutionVenue` port
 //! - [`ws`] — the combined WebSocket stream and `BinanceKlineFeed`, the `MarketDataFeed` port
 //!   (watchdog, 24 h reconnect, backoff with jitter, REST backfill and polling fallback)
+//!   and, with `feed.trades`, the trade stream (`MarketEvent::Trade`, live only, deduplicated)
+//! - [`filter_watch`] — `FilterWatch`: filters re-read from `exchangeInfo` on a schedule, each
+//!   change reported as a `FilterChange` for an alert
+//! - [`metrics`] — `VenueMetrics`: feed counters and REST client state in one serialisable
+//!   snapshot
 //! - [`account`] — `AccountPermissions` and `AccountSafetyIssue` for readiness
 //!
-//! Not yet here: the trade stream. See `docs/binance.md`.
+//! See `docs/binance.md`.
 
 pub mod account;
 pub mod config;
 pub mod credential;
 pub mod error;
 pub mod execution;
+pub mod filter_watch;
 pub mod http;
 pub mod market_data;
+pub mod metrics;
 pub mod ws;
 
 pub use account::{AccountPermissions, AccountSafetyIssue};
@@ -28,8 +35,10 @@ pub use config::{BinanceConfig, KlineFeedConfig, SymbolMap};
 pub use credential::Credentials;
 pub use error::{ApiError, BinanceError, ErrorClass};
 pub use execution::BinanceVenue;
+pub use filter_watch::{FilterChange, FilterField, FilterWatch, ListedSymbol, SymbolRules};
 pub use http::client::RestClient;
 pub use market_data::KlineInterval;
+pub use metrics::VenueMetrics;
 pub use ws::feed::{BinanceKlineFeed, FeedStats};
 
 /// Parsers exposed for tests against the recorded fixtures (wire shapes stay private).

@@ -1,5 +1,6 @@
 //! Public market data over REST: closed candles for history and gap backfill, and the
-//! instrument filters of `exchangeInfo`. No API key needed (dry-run mode).
+//! instrument filters of `exchangeInfo` (kept current by [`crate::FilterWatch`]). No API key
+//! needed (dry-run mode).
 //!
 //! The WebSocket stream (the `MarketDataFeed` port) is [`crate::BinanceKlineFeed`]; its gap
 //! backfill after a reconnect and its polling fallback call [`RestClient::klines_history`].
@@ -143,6 +144,40 @@ impl RestClient {
             .ok_or(BinanceError::UnknownSymbol(venue_symbol))
     }
 
+    /// The raw `exchangeInfo` entries of `venue_symbols` (Binance spelling), in one request
+    /// (`symbols=[...]`, weight 20). Binance refuses the whole list with -1121 when one of them
+    /// is not listed; then each is asked alone and the unlisted ones are left out of the answer.
+    pub(crate) async fn symbol_infos(
+        &self,
+        venue_symbols: &[String],
+    ) -> Result<Vec<SymbolInfo>, BinanceError> {
+        if venue_symbols.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = serde_json::to_string(venue_symbols)
+            .map_err(|e| BinanceError::Config(format!("exchangeInfo symbols: {e}")))?;
+        let call = Call::public("/api/v3/exchangeInfo", vec![("symbols", list)]);
+        match self.call_json::<ExchangeInfo>(&call).await {
+            Ok(info) => Ok(info.symbols),
+            Err(e) if is_invalid_symbol(&e) => {
+                let mut found = Vec::with_capacity(venue_symbols.len());
+                for venue_symbol in venue_symbols {
+                    let call = Call::public(
+                        "/api/v3/exchangeInfo",
+                        vec![("symbol", venue_symbol.clone())],
+                    );
+                    match self.call_json::<ExchangeInfo>(&call).await {
+                        Ok(info) => found.extend(info.symbols),
+                        Err(e) if is_invalid_symbol(&e) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                Ok(found)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Current trading rules of `symbol` from `exchangeInfo` (weight 20: cache it; refresh on
     /// a schedule rather than per order).
     pub async fn instrument_filters(
@@ -157,12 +192,16 @@ impl RestClient {
     }
 }
 
+/// `-1121 Invalid symbol.` (a refusal, not a transport or limit problem).
+fn is_invalid_symbol(e: &BinanceError) -> bool {
+    matches!(e, BinanceError::Api(api) if api.code == Some(-1121) && e.class() == ErrorClass::Rejected)
+}
+
 /// `-1121 Invalid symbol.` becomes [`BinanceError::UnknownSymbol`].
 fn unknown_symbol(e: BinanceError, venue_symbol: &str) -> BinanceError {
-    match &e {
-        BinanceError::Api(api) if api.code == Some(-1121) && e.class() == ErrorClass::Rejected => {
-            BinanceError::UnknownSymbol(venue_symbol.to_string())
-        }
-        _ => e,
+    if is_invalid_symbol(&e) {
+        BinanceError::UnknownSymbol(venue_symbol.to_string())
+    } else {
+        e
     }
 }

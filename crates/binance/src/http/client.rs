@@ -179,6 +179,24 @@ impl RestClient {
         self.limits().used_weight(server_now)
     }
 
+    /// Like [`RestClient::used_weight`], but `None` until an answer has reported a weight.
+    pub fn reported_used_weight(&self) -> Option<u32> {
+        let server_now = self.server_now_ms();
+        self.limits().reported_weight(server_now)
+    }
+
+    /// Until when a 429 `Retry-After` holds requests back, if it is in force now.
+    pub fn rate_limited_until(&self) -> Option<Timestamp> {
+        let now = self.now();
+        self.limits().rate_limited_until(now)
+    }
+
+    /// Until when the order-entry circuit breaker is open, if it is open now.
+    pub fn circuit_open_until(&self) -> Option<Timestamp> {
+        let now = self.now();
+        self.limits().circuit_open_until(now)
+    }
+
     /// When the current 418 IP ban ends, if one is in force.
     pub fn banned_until(&self) -> Option<Timestamp> {
         let now = self.now();

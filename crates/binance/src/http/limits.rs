@@ -26,6 +26,8 @@ pub(crate) struct Limits {
     /// Last `X-MBX-USED-WEIGHT-1M` seen, and the server minute it belongs to.
     used_weight: u32,
     weight_minute: i64,
+    /// Whether any answer has carried `X-MBX-USED-WEIGHT-1M` yet.
+    weight_reported: bool,
     /// Until when a 429 asked us to wait.
     retry_after_until: Option<Timestamp>,
     /// Until when a 418 banned this IP.
@@ -134,6 +136,7 @@ impl Limits {
     pub fn record_weight(&mut self, used: u32, server_now_ms: i64) {
         self.used_weight = used;
         self.weight_minute = server_now_ms.div_euclid(60_000);
+        self.weight_reported = true;
     }
 
     /// The last used weight seen, if it belongs to the current server minute.
@@ -143,6 +146,22 @@ impl Limits {
         } else {
             0
         }
+    }
+
+    /// Like [`Limits::used_weight`], but `None` until Binance has reported a weight at all.
+    pub fn reported_weight(&self, server_now_ms: i64) -> Option<u32> {
+        self.weight_reported
+            .then(|| self.used_weight(server_now_ms))
+    }
+
+    /// Until when a 429 asked us to wait, if that is still ahead of `now`.
+    pub fn rate_limited_until(&self, now: Timestamp) -> Option<Timestamp> {
+        self.retry_after_until.filter(|u| *u > now)
+    }
+
+    /// Until when the order-entry circuit breaker is open, if that is still ahead of `now`.
+    pub fn circuit_open_until(&self, now: Timestamp) -> Option<Timestamp> {
+        self.circuit_open_until.filter(|u| *u > now)
     }
 
     /// A 429: no request before `now + retry_after`.
@@ -233,6 +252,23 @@ mod tests {
         ));
         // Orders are not delayed by the throttle.
         assert_eq!(l.gate(ORDER, &settings(), now, 130_000).unwrap(), Gate::Go);
+    }
+
+    #[test]
+    fn weight_is_unknown_until_reported_and_states_expire() {
+        let t0 = Utc.timestamp_opt(1_000, 0).unwrap();
+        let mut l = Limits::default();
+        assert_eq!(l.reported_weight(130_000), None);
+        l.record_weight(42, 125_000);
+        assert_eq!(l.reported_weight(130_000), Some(42));
+        assert_eq!(l.reported_weight(190_000), Some(0));
+        l.record_rate_limited(t0, 2);
+        assert_eq!(l.rate_limited_until(t0), Some(t0 + TimeDelta::seconds(2)));
+        assert_eq!(l.rate_limited_until(t0 + TimeDelta::seconds(2)), None);
+        l.record_failure(&settings(), t0);
+        l.record_failure(&settings(), t0);
+        assert_eq!(l.circuit_open_until(t0), Some(t0 + TimeDelta::seconds(30)));
+        assert_eq!(l.circuit_open_until(t0 + TimeDelta::seconds(30)), None);
     }
 
     #[test]

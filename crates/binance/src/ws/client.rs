@@ -1,4 +1,5 @@
-//! Dialling the combined stream: the URL and one connect with a timeout.
+//! Dialling the combined stream: the URL (klines, optionally trades) and one connect with a
+//! timeout.
 
 use std::time::Duration;
 
@@ -11,16 +12,25 @@ use crate::market_data::KlineInterval;
 /// An open WebSocket connection.
 pub(crate) type WsStream = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-/// `<ws_base_url>/stream?streams=btcusdt@kline_1m/ethusdt@kline_1m`.
-pub(crate) fn kline_stream_url(
+/// `<ws_base_url>/stream?streams=btcusdt@kline_1m/ethusdt@kline_1m`, followed by
+/// `btcusdt@trade/ethusdt@trade` when `trades` is set (one combined connection).
+pub(crate) fn stream_url(
     ws_base_url: &str,
     venue_symbols: &[String],
     interval: KlineInterval,
+    trades: bool,
 ) -> String {
-    let streams: Vec<String> = venue_symbols
+    let lower: Vec<String> = venue_symbols
         .iter()
-        .map(|s| format!("{}@kline_{interval}", s.to_ascii_lowercase()))
+        .map(|s| s.to_ascii_lowercase())
         .collect();
+    let mut streams: Vec<String> = lower
+        .iter()
+        .map(|s| format!("{s}@kline_{interval}"))
+        .collect();
+    if trades {
+        streams.extend(lower.iter().map(|s| format!("{s}@trade")));
+    }
     format!("{ws_base_url}/stream?streams={}", streams.join("/"))
 }
 
@@ -42,14 +52,17 @@ mod tests {
 
     #[test]
     fn combined_stream_url_lists_every_symbol_in_lower_case() {
-        let url = kline_stream_url(
-            "wss://stream.binance.com:9443",
-            &["BTCUSDT".to_string(), "ETHUSDT".to_string()],
-            KlineInterval::ONE_MINUTE,
-        );
+        let symbols = ["BTCUSDT".to_string(), "ETHUSDT".to_string()];
+        let base = "wss://stream.binance.com:9443";
+        let url = stream_url(base, &symbols, KlineInterval::ONE_MINUTE, false);
         assert_eq!(
             url,
             "wss://stream.binance.com:9443/stream?streams=btcusdt@kline_1m/ethusdt@kline_1m"
+        );
+        let url = stream_url(base, &symbols, KlineInterval::ONE_MINUTE, true);
+        assert_eq!(
+            url,
+            "wss://stream.binance.com:9443/stream?streams=btcusdt@kline_1m/ethusdt@kline_1m/btcusdt@trade/ethusdt@trade"
         );
     }
 }

@@ -1,9 +1,9 @@
-//! [`BinanceKlineFeed`]: closed candles of one or more symbols from the combined WebSocket
-//! stream, behind the domain's `MarketDataFeed` port.
+//! [`BinanceKlineFeed`]: closed candles (and, when `trades` is set, every trade) of one or
+//! more symbols from the combined WebSocket stream, behind the domain's `MarketDataFeed` port.
 //!
 //! A background task owns the connection so frames are read continuously (tungstenite
-//! answers pings while reading) and hands closed candles to [`BinanceKlineFeed::next_event`]
-//! through a channel. The task keeps the stream honest:
+//! answers pings while reading) and hands closed candles and trades to
+//! [`BinanceKlineFeed::next_event`] through a channel. The task keeps the stream honest:
 //!
 //! - **watchdog**: no frame at all for `watchdog_ms` -> drop the connection and redial;
 //! - **forced reconnect** after `max_connection_age_ms` (Binance cuts connections at 24 h);
@@ -15,7 +15,11 @@
 //! - **polling fallback**: while the stream is down, the same REST fetch runs every candle
 //!   interval (`poll_interval_ms`), so closed candles keep arriving;
 //! - **no duplicates, per-symbol order**: the last delivered open time is kept per symbol and
-//!   anything at or before it is dropped, wherever it came from.
+//!   anything at or before it is dropped, wherever it came from;
+//! - **trades** (`<symbol>@trade` on the same connection) are live only: nothing is fetched
+//!   for the time the stream was down. The last delivered trade id is kept per symbol (one
+//!   number: Binance numbers a symbol's trades consecutively) and a trade at or below it is
+//!   dropped, so a reconnect never repeats a trade; ids skipped over are counted as missed.
 //!
 //! Malformed frames are counted ([`FeedStats::malformed_frames`]) and skipped, never fatal.
 
@@ -33,12 +37,13 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::client::{WsStream, connect, kline_stream_url};
-use super::parse::kline_frame;
+use super::client::{WsStream, connect, stream_url};
+use super::parse::{StreamEvent, StreamKline, StreamTrade, stream_frame};
 use crate::config::KlineFeedConfig;
 use crate::error::BinanceError;
 use crate::http::client::RestClient;
 use crate::market_data::KlineInterval;
+use crate::metrics::VenueMetrics;
 
 /// Counters of a running feed, readable at any time by the runtime (metrics, health).
 #[derive(Debug, Default)]
@@ -49,6 +54,9 @@ pub struct FeedStats {
     watchdog_timeouts: AtomicU64,
     forced_reconnects: AtomicU64,
     stream_candles: AtomicU64,
+    trades: AtomicU64,
+    duplicate_trades: AtomicU64,
+    missed_trades: AtomicU64,
     connected: AtomicBool,
 }
 
@@ -58,7 +66,8 @@ impl FeedStats {
         self.reconnects.load(Ordering::Relaxed)
     }
 
-    /// Frames that could not be read as a kline of a subscribed symbol (skipped).
+    /// Frames that could not be read as a kline (or, with `trades`, a trade) of a subscribed
+    /// symbol (skipped).
     pub fn malformed_frames(&self) -> u64 {
         self.malformed_frames.load(Ordering::Relaxed)
     }
@@ -83,6 +92,23 @@ impl FeedStats {
         self.stream_candles.load(Ordering::Relaxed)
     }
 
+    /// Trades delivered (only with `trades` set).
+    pub fn trades(&self) -> u64 {
+        self.trades.load(Ordering::Relaxed)
+    }
+
+    /// Trades dropped because their id was at or below the last one delivered for the symbol
+    /// (repeats across a reconnect).
+    pub fn duplicate_trades(&self) -> u64 {
+        self.duplicate_trades.load(Ordering::Relaxed)
+    }
+
+    /// Trade ids skipped between two delivered trades of a symbol: trades that happened while
+    /// the stream was down (trades are not backfilled) or frames lost in between.
+    pub fn missed_trades(&self) -> u64 {
+        self.missed_trades.load(Ordering::Relaxed)
+    }
+
     /// Whether the WebSocket is connected right now.
     pub fn connected(&self) -> bool {
         self.connected.load(Ordering::Relaxed)
@@ -91,21 +117,27 @@ impl FeedStats {
     fn bump(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
     }
+
+    fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
 }
 
-/// Closed candles from Binance's combined kline stream: the `MarketDataFeed` for
-/// `runtime --feed binance`. Settings come from `BinanceConfig::feed` of the REST client.
+/// Closed candles (and, with `trades`, trades) from Binance's combined stream: the
+/// `MarketDataFeed` for `runtime --feed binance`. Settings come from `BinanceConfig::feed` of
+/// the REST client.
 #[derive(Debug)]
 pub struct BinanceKlineFeed {
-    candles: mpsc::UnboundedReceiver<Candle>,
+    events: mpsc::UnboundedReceiver<MarketEvent>,
     stats: Arc<FeedStats>,
+    rest: Arc<RestClient>,
     task: JoinHandle<()>,
 }
 
 impl BinanceKlineFeed {
     /// Starts streaming closed candles of `symbols` (canonical spelling, `BTC-USD`) at the
-    /// interval of `rest.config().feed`. Must be called inside a Tokio runtime; the
-    /// background task stops when the feed is dropped.
+    /// interval of `rest.config().feed`, and their trades if `feed.trades` is set. Must be
+    /// called inside a Tokio runtime; the background task stops when the feed is dropped.
     pub fn start(rest: Arc<RestClient>, symbols: Vec<Symbol>) -> Result<Self, BinanceError> {
         let config = rest.config().feed.clone();
         let interval: KlineInterval = config.interval.parse()?;
@@ -130,7 +162,12 @@ impl BinanceKlineFeed {
             .iter()
             .map(|s| rest.config().symbols.to_venue(s))
             .collect();
-        let url = kline_stream_url(&rest.config().ws_base_url, &venue_symbols, interval);
+        let url = stream_url(
+            &rest.config().ws_base_url,
+            &venue_symbols,
+            interval,
+            config.trades,
+        );
         let now = rest.now();
         let (tx, rx) = mpsc::unbounded_channel();
         let stats = Arc::new(FeedStats::default());
@@ -145,19 +182,21 @@ impl BinanceKlineFeed {
             symbols,
             by_venue,
             last_open_ms: HashMap::new(),
+            last_trade_id: HashMap::new(),
             started_ms: now.timestamp_millis(),
             poll_every,
             next_poll: None,
             jitter: SplitMix64(now.timestamp_nanos_opt().unwrap_or(0).unsigned_abs()),
             config,
-            rest,
+            rest: rest.clone(),
             tx,
             stats: stats.clone(),
         };
         let task = runtime.spawn(worker.run());
         Ok(Self {
-            candles: rx,
+            events: rx,
             stats,
+            rest,
             task,
         })
     }
@@ -165,6 +204,11 @@ impl BinanceKlineFeed {
     /// The feed's counters (shared: keep the `Arc` to read them later).
     pub fn stats(&self) -> Arc<FeedStats> {
         self.stats.clone()
+    }
+
+    /// The feed's counters and its REST client's state (clock offset, weight, ban) now.
+    pub fn metrics(&self) -> VenueMetrics {
+        VenueMetrics::snapshot(&self.stats, &self.rest)
     }
 }
 
@@ -176,10 +220,10 @@ impl Drop for BinanceKlineFeed {
 
 #[async_trait]
 impl MarketDataFeed for BinanceKlineFeed {
-    /// The next closed candle; waits across disconnects (a live feed never ends).
+    /// The next closed candle or trade; waits across disconnects (a live feed never ends).
     async fn next_event(&mut self) -> Result<Option<MarketEvent>, FeedError> {
-        match self.candles.recv().await {
-            Some(candle) => Ok(Some(MarketEvent::Candle(candle))),
+        match self.events.recv().await {
+            Some(event) => Ok(Some(event)),
             None => Err(FeedError::Transport(
                 "binance kline feed task stopped".to_string(),
             )),
@@ -229,6 +273,8 @@ struct Worker {
     by_venue: HashMap<String, Symbol>,
     /// Open time (ms) of the last candle delivered, per symbol.
     last_open_ms: HashMap<Symbol, i64>,
+    /// Id of the last trade delivered, per symbol (trade ids only grow).
+    last_trade_id: HashMap<Symbol, u64>,
     /// When the feed started (ms): symbols with nothing delivered yet backfill from here.
     started_ms: i64,
     poll_every: Duration,
@@ -237,7 +283,7 @@ struct Worker {
     jitter: SplitMix64,
     config: KlineFeedConfig,
     rest: Arc<RestClient>,
-    tx: mpsc::UnboundedSender<Candle>,
+    tx: mpsc::UnboundedSender<MarketEvent>,
     stats: Arc<FeedStats>,
 }
 
@@ -339,10 +385,14 @@ impl Worker {
     }
 
     async fn on_text(&mut self, text: &str) {
-        let kline = match kline_frame(text) {
-            Ok(k) => k,
-            Err(e) => return self.malformed(&e.to_string()),
-        };
+        match stream_frame(text) {
+            Ok(StreamEvent::Kline(kline)) => self.on_kline(kline).await,
+            Ok(StreamEvent::Trade(trade)) => self.on_trade(&trade),
+            Err(e) => self.malformed(&e.to_string()),
+        }
+    }
+
+    async fn on_kline(&mut self, kline: StreamKline) {
         let Some(symbol) = self.by_venue.get(&kline.venue_symbol).cloned() else {
             return self.malformed(&format!("unsubscribed symbol {}", kline.venue_symbol));
         };
@@ -367,6 +417,36 @@ impl Worker {
         self.deliver(candle, &stats.stream_candles);
     }
 
+    /// Delivers a trade unless its id is at or below the last delivered one of its symbol.
+    fn on_trade(&mut self, trade: &StreamTrade) {
+        if !self.config.trades {
+            return self.malformed("trade frame without a trade subscription");
+        }
+        let Some(symbol) = self.by_venue.get(&trade.venue_symbol).cloned() else {
+            return self.malformed(&format!("unsubscribed symbol {}", trade.venue_symbol));
+        };
+        let parsed = match trade.trade(&symbol) {
+            Ok(t) => t,
+            Err(e) => return self.malformed(&e.to_string()),
+        };
+        let id = trade.trade_id;
+        match self.last_trade_id.get(&symbol).copied() {
+            Some(last) if id <= last => {
+                FeedStats::bump(&self.stats.duplicate_trades);
+                return;
+            }
+            Some(last) if id > last.saturating_add(1) => {
+                let missed = id - last - 1;
+                FeedStats::add(&self.stats.missed_trades, missed);
+                tracing::info!(symbol = %symbol, missed, "binance trades missed (not backfilled)");
+            }
+            _ => {}
+        }
+        self.last_trade_id.insert(symbol, id);
+        FeedStats::bump(&self.stats.trades);
+        let _ = self.tx.send(MarketEvent::Trade(parsed));
+    }
+
     /// Sends `candle` unless it is at or before the last one of its symbol; counts it (before
     /// sending, so a reader never sees a candle its counter does not include yet).
     fn deliver(&mut self, candle: Candle, counter: &AtomicU64) -> bool {
@@ -377,7 +457,7 @@ impl Worker {
         }
         self.last_open_ms.insert(candle.symbol().clone(), open_ms);
         FeedStats::bump(counter);
-        self.tx.send(candle).is_ok()
+        self.tx.send(MarketEvent::Candle(candle)).is_ok()
     }
 
     async fn backfill_all(&mut self, why: &'static str) {

@@ -68,6 +68,9 @@ pub struct FakeState {
     /// Delay before answering a new order (the order is placed first).
     pub order_delay: Option<Duration>,
     pub klines: Vec<Value>,
+    /// The `exchangeInfo` body served (the recorded BTCUSDT/ETHUSDT one to start with);
+    /// `symbol=` / `symbols=[...]` select from its `symbols`, an unlisted one is -1121.
+    pub exchange_info: Value,
     /// Klines of symbols other than BTCUSDT (an absent symbol is answered -1121).
     pub other_klines: HashMap<String, Vec<Value>>,
     pub used_weight: u64,
@@ -106,6 +109,7 @@ pub async fn start() -> Fake {
         serde_json::from_str(&fixture("klines_btcusdt_1m_recorded_2021-10-22.json")).unwrap();
     let state = Arc::new(Mutex::new(FakeState {
         klines,
+        exchange_info: fixture_json("exchange_info_btcusdt_ethusdt_recorded_2021-10-22.json"),
         used_weight: 10,
         next_id: 1000,
         ..FakeState::default()
@@ -231,15 +235,7 @@ async fn handle(
                 (200, json!({ "serverTime": now }).to_string())
             }
             ("GET", "/api/v3/klines") => klines(&st, &p),
-            ("GET", "/api/v3/exchangeInfo") => {
-                let body = fixture("exchange_info_btcusdt_ethusdt_recorded_2021-10-22.json");
-                let sym = p.get("symbol").cloned().unwrap_or_default();
-                if body.contains(&format!("\"{sym}\"")) {
-                    (200, body)
-                } else {
-                    error(400, -1121, "Invalid symbol.")
-                }
-            }
+            ("GET", "/api/v3/exchangeInfo") => exchange_info(&st, &p),
             ("GET", "/api/v3/account") => (200, fixture("account_info.json")),
             ("POST", "/api/v3/order") => {
                 delay = st.order_delay;
@@ -272,6 +268,52 @@ async fn handle(
         tokio::time::sleep(d).await;
     }
     reply(status, weight, retry_after, body)
+}
+
+/// `%XX` escapes of a query value decoded (enough for `symbols=["A","B"]`).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// Binance's selection: `symbol=X`, `symbols=["X","Y"]` (any unlisted -> -1121), or all.
+fn exchange_info(st: &FakeState, p: &HashMap<String, String>) -> (u16, String) {
+    let wanted: Option<Vec<String>> = match (p.get("symbol"), p.get("symbols")) {
+        (Some(one), _) => Some(vec![percent_decode(one)]),
+        (None, Some(list)) => Some(serde_json::from_str(&percent_decode(list)).unwrap()),
+        (None, None) => None,
+    };
+    let mut body = st.exchange_info.clone();
+    let Some(wanted) = wanted else {
+        return (200, body.to_string());
+    };
+    let listed = body["symbols"].as_array().cloned().unwrap_or_default();
+    let mut selected = Vec::new();
+    for name in &wanted {
+        match listed.iter().find(|s| s["symbol"] == name.as_str()) {
+            Some(s) => selected.push(s.clone()),
+            None => return error(400, -1121, "Invalid symbol."),
+        }
+    }
+    body["symbols"] = Value::Array(selected);
+    (200, body.to_string())
 }
 
 fn klines(st: &FakeState, p: &HashMap<String, String>) -> (u16, String) {

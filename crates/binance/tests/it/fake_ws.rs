@@ -2,7 +2,9 @@
 //!
 //! Every accepted connection is handed to the test as a [`WsConn`] with the request path, so
 //! the test plays the server: it sends kline frames built from the documented sample
-//! (`ws_kline_event_doc_example.json`), pings, garbage, stays silent, or drops the socket.
+//! (`ws_kline_event_doc_example.json`), trade frames built from the recorded one
+//! (`ws_trade_event_ethusdt_recorded_combined_stream.json`), pings, garbage, stays silent, or
+//! drops the socket.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -112,4 +114,23 @@ pub fn kline(venue: &str, open_ms: i64, closed: bool, close: &str) -> String {
         "data": data,
     })
     .to_string()
+}
+
+/// The recorded combined-stream trade frame (`ws_trade_event_ethusdt_recorded_combined_stream.json`,
+/// ETHUSDT trade 705291099), verbatim.
+pub fn recorded_trade() -> String {
+    fixture_json("ws_trade_event_ethusdt_recorded_combined_stream.json").to_string()
+}
+
+/// A combined-stream trade frame for `venue`, built from the recorded one with the symbol,
+/// trade id, price and maker flag replaced.
+pub fn trade(venue: &str, id: u64, price: &str, buyer_is_maker: bool) -> String {
+    let mut frame = fixture_json("ws_trade_event_ethusdt_recorded_combined_stream.json");
+    frame["stream"] = json!(format!("{}@trade", venue.to_ascii_lowercase()));
+    let data = &mut frame["data"];
+    data["s"] = json!(venue);
+    data["t"] = json!(id);
+    data["p"] = json!(price);
+    data["m"] = json!(buyer_is_maker);
+    frame.to_string()
 }

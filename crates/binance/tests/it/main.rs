@@ -6,6 +6,7 @@
 mod fake;
 mod fake_ws;
 mod feed;
+mod filter_watch;
 mod filters;
 mod klines;
 mod limits;
@@ -13,3 +14,4 @@ mod orders;
 mod signing;
 mod support;
 mod time_sync;
+mod trades;
