@@ -68,6 +68,9 @@ pub struct StatusSnapshot {
     pub risk_book: Option<domain::account::RiskBook>,
     /// Session counters.
     pub session: SessionSummary,
+    /// The exchange adapter's health (feed counters, clock offset, request weight), when
+    /// the session streams from an exchange.
+    pub venue: Option<binance::VenueMetrics>,
 }
 
 impl StatusSnapshot {
@@ -130,7 +133,14 @@ impl StatusSnapshot {
                 .map(|r| r.fraction().round_dp(4)),
             risk_book: engine.risk_book(),
             session: engine.summary(),
+            venue: None,
         }
+    }
+
+    /// The snapshot with the exchange adapter's metrics.
+    pub fn with_venue(mut self, venue: Option<binance::VenueMetrics>) -> Self {
+        self.venue = venue;
+        self
     }
 }
 

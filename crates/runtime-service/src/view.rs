@@ -70,8 +70,110 @@ pub fn metrics_of(s: &StatusSnapshot, now: domain::Timestamp) -> MetricsSnapshot
         heartbeat_age_seconds: Some(
             ((now - s.updated_at).num_milliseconds().max(0) as f64) / 1000.0,
         ),
-        extra_gauges: s.risk_book.as_ref().map(account_gauges).unwrap_or_default(),
+        extra_gauges: s
+            .risk_book
+            .as_ref()
+            .map(account_gauges)
+            .unwrap_or_default()
+            .into_iter()
+            .chain(s.venue.as_ref().map(venue_gauges).unwrap_or_default())
+            .collect(),
     }
+}
+
+/// The exchange adapter's health as gauges, labelled `venue="binance"`: the feed's
+/// totals since it started, the measured clock offset and the request weight.
+fn venue_gauges(m: &binance::VenueMetrics) -> Vec<http_api::ExtraGauge> {
+    let labels = vec![("venue".to_string(), "binance".to_string())];
+    let gauge = |name: &str, help: &str, value: f64| http_api::ExtraGauge {
+        name: name.to_string(),
+        help: help.to_string(),
+        labels: labels.clone(),
+        value,
+    };
+    let flag = |b: bool| if b { 1.0 } else { 0.0 };
+    let mut out = vec![
+        gauge(
+            "rampart_venue_feed_connected",
+            "1 while the exchange stream is connected.",
+            flag(m.connected),
+        ),
+        gauge(
+            "rampart_venue_feed_reconnects",
+            "Stream redials since the feed started (any cause).",
+            m.reconnects as f64,
+        ),
+        gauge(
+            "rampart_venue_feed_watchdog_timeouts",
+            "Stream connections dropped by the silence watchdog since the feed started.",
+            m.watchdog_timeouts as f64,
+        ),
+        gauge(
+            "rampart_venue_feed_forced_reconnects",
+            "Stream connections closed on purpose before the exchange's 24 h cut.",
+            m.forced_reconnects as f64,
+        ),
+        gauge(
+            "rampart_venue_feed_malformed_frames",
+            "Stream frames skipped as unreadable since the feed started.",
+            m.malformed_frames as f64,
+        ),
+        gauge(
+            "rampart_venue_feed_backfilled_candles",
+            "Candles delivered from REST (gap backfill, polling fallback) since the feed started.",
+            m.backfilled_candles as f64,
+        ),
+        gauge(
+            "rampart_venue_feed_stream_candles",
+            "Candles delivered from the stream since the feed started.",
+            m.stream_candles as f64,
+        ),
+        gauge(
+            "rampart_venue_feed_trades",
+            "Trades delivered from the stream since the feed started.",
+            m.trades as f64,
+        ),
+        gauge(
+            "rampart_venue_feed_missed_trades",
+            "Trade ids skipped over (not seen, e.g. while disconnected) since the feed started.",
+            m.missed_trades as f64,
+        ),
+        gauge(
+            "rampart_venue_weight_limit_per_minute",
+            "Request weight per minute the adapter may use.",
+            f64::from(m.weight_limit_per_minute),
+        ),
+        gauge(
+            "rampart_venue_banned",
+            "1 while an IP ban (HTTP 418) stops every request.",
+            flag(m.banned),
+        ),
+        gauge(
+            "rampart_venue_rate_limited",
+            "1 while a 429 Retry-After holds requests back.",
+            flag(m.rate_limited),
+        ),
+        gauge(
+            "rampart_venue_circuit_open",
+            "1 while the order-entry circuit breaker is open.",
+            flag(m.circuit_open),
+        ),
+    ];
+    if let Some(ms) = m.clock_offset_ms {
+        out.push(gauge(
+            "rampart_venue_clock_offset_seconds",
+            "Exchange server clock minus the local clock, seconds (readiness says NO_GO beyond the configured limit).",
+            ms as f64 / 1000.0,
+        ));
+    }
+    if let Some(w) = m.used_weight {
+        out.push(gauge(
+            "rampart_venue_used_weight",
+            "Request weight used in the current minute, as the exchange last reported it.",
+            f64::from(w),
+        ));
+    }
+    out
 }
 
 /// The account rules' risk book as gauges (`*_utilisation` and the floors), labelled
@@ -208,5 +310,59 @@ mod tests {
         assert!(account.observe(&mark).is_some());
         let gauges = account_gauges(&account.risk_book(start));
         assert!((gauge(&gauges, "rampart_account_breached").value - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn venue_metrics_become_gauges_and_unknown_figures_stay_out() {
+        let mut m = binance::VenueMetrics {
+            reconnects: 3,
+            watchdog_timeouts: 1,
+            forced_reconnects: 0,
+            malformed_frames: 2,
+            backfilled_candles: 7,
+            stream_candles: 120,
+            trades: 0,
+            duplicate_trades: 0,
+            missed_trades: 0,
+            connected: true,
+            clock_offset_ms: Some(-250),
+            clock_offset_ok: Some(true),
+            used_weight: Some(42),
+            weight_limit_per_minute: 6_000,
+            banned: false,
+            banned_until: None,
+            rate_limited: true,
+            rate_limited_until: None,
+            circuit_open: false,
+        };
+        let gauges = venue_gauges(&m);
+        let value = |name: &str| gauge(&gauges, name).value;
+        assert!((value("rampart_venue_clock_offset_seconds") + 0.25).abs() < 1e-9);
+        assert!((value("rampart_venue_feed_reconnects") - 3.0).abs() < 1e-9);
+        assert!((value("rampart_venue_feed_backfilled_candles") - 7.0).abs() < 1e-9);
+        assert!((value("rampart_venue_used_weight") - 42.0).abs() < 1e-9);
+        assert!((value("rampart_venue_feed_connected") - 1.0).abs() < 1e-9);
+        assert!((value("rampart_venue_rate_limited") - 1.0).abs() < 1e-9);
+        assert!(value("rampart_venue_banned").abs() < 1e-9);
+        assert_eq!(
+            gauge(&gauges, "rampart_venue_feed_reconnects").labels,
+            vec![("venue".to_string(), "binance".to_string())]
+        );
+        // Every name is new to the exporter (it refuses to reuse a built-in one).
+        assert!(
+            gauges
+                .iter()
+                .all(|g| !http_api::names::ALL.contains(&g.name.as_str()))
+        );
+        // Not measured yet: left out rather than exported as 0.
+        m.clock_offset_ms = None;
+        m.used_weight = None;
+        let gauges = venue_gauges(&m);
+        assert!(
+            !gauges
+                .iter()
+                .any(|g| g.name == "rampart_venue_clock_offset_seconds"
+                    || g.name == "rampart_venue_used_weight")
+        );
     }
 }
