@@ -337,6 +337,52 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         self.filters.insert(symbol, filters);
     }
 
+    /// Applies exchange filters re-read on the venue's refresh schedule and records what
+    /// changed. `trading` holds the current filters of every symbol open for trading; a
+    /// configured symbol missing from it (halted, delisted) loses its filters, so the gate
+    /// rejects its orders as `filters_unknown` until it trades again. Each of `changes`
+    /// (an operator-readable sentence per changed rule, with whether it stops trading)
+    /// becomes a `filter_changed` alert, WARNING or CRITICAL when it stops trading, in
+    /// one batch. Nothing is written when `changes` is empty.
+    pub async fn refresh_filters(
+        &mut self,
+        trading: BTreeMap<Symbol, InstrumentFilters>,
+        changes: &[(Symbol, bool, String)],
+    ) -> Result<(), EngineError> {
+        let configured: Vec<Symbol> = self.strategies.keys().cloned().collect();
+        for symbol in configured {
+            match trading.get(&symbol) {
+                Some(f) => {
+                    self.filters.insert(symbol, f.clone());
+                }
+                None => {
+                    self.filters.remove(&symbol);
+                }
+            }
+        }
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let now = self.clock.now();
+        self.events.clear();
+        for (symbol, stops_trading, message) in changes {
+            let severity = if *stops_trading {
+                Severity::Critical
+            } else {
+                Severity::Warning
+            };
+            self.raise(
+                severity,
+                AlertKind::FilterChanged,
+                Some(symbol.clone()),
+                format!("exchange filters changed: {message}"),
+                now,
+            );
+        }
+        self.persist(&format!("filters_changed:{}", now.timestamp_micros()), now)
+            .await
+    }
+
     /// The file and environment kill-switch sources, as read by the runtime.
     pub fn set_kill_switch_inputs(&mut self, inputs: KillSwitchInputs) {
         self.kill_inputs = inputs;
