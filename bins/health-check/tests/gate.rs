@@ -90,3 +90,101 @@ fn a_fresh_dry_run_store_is_not_go_and_the_kill_switch_file_makes_it_no_go() {
     let text = health_check(dir.path(), &[]);
     assert!(String::from_utf8_lossy(&text.stdout).contains("Kill switch is active"));
 }
+
+/// Writes the heartbeat a paper runtime on Binance writes, with `venue` as its venue health.
+fn paper_heartbeat(dir: &Path, venue: Option<serde_json::Value>) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = runtime_service::open_store(None, dir).await.unwrap();
+        let now = domain::Clock::now(&domain::SystemClock);
+        let mut detail = serde_json::json!({"mode": "paper", "feed": "binance", "run_id": "r"});
+        if let Some(v) = venue {
+            detail["venue"] = v;
+        }
+        store
+            .put_heartbeat(&domain::ports::Heartbeat {
+                instance: "runtime".into(),
+                at: now,
+                detail,
+            })
+            .await
+            .unwrap();
+        store.close().await;
+    });
+}
+
+fn reason_codes(doc: &serde_json::Value) -> Vec<(String, String)> {
+    doc["live_rollout_reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["code"].as_str().unwrap().to_string(),
+                r["criterion"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_paper_runtime_whose_key_can_withdraw_is_no_go_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    paper_heartbeat(
+        dir.path(),
+        Some(serde_json::json!({
+            "name": "binance", "checked_at": "2026-03-01T12:00:00Z",
+            "clock_offset_ms": 2500, "max_clock_offset_ms": 1000,
+            "can_trade": true, "can_withdraw": true,
+        })),
+    );
+    let out = health_check(dir.path(), &["--json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["mode"], "paper", "judged in the heartbeat's mode");
+    assert_eq!(doc["overall_readiness"], "NO_GO");
+    let codes = reason_codes(&doc);
+    assert!(
+        codes.contains(&(
+            "venue_withdrawals_enabled".into(),
+            "venue_withdrawals".into()
+        )),
+        "{codes:?}"
+    );
+    assert!(
+        codes.contains(&("venue_clock_offset_exceeded".into(), "venue_clock".into())),
+        "{codes:?}"
+    );
+    let text = health_check(dir.path(), &[]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains(
+            "[NO_GO] The binance API key can withdraw funds (withdrawals must be disabled)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("[NO_GO] Clock offset to the binance server is 2500 ms (limit 1000 ms)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_paper_runtime_without_venue_health_is_not_met_no_data() {
+    let dir = tempfile::tempdir().unwrap();
+    paper_heartbeat(dir.path(), None);
+    let out = health_check(dir.path(), &["--json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes = reason_codes(&doc);
+    for criterion in ["venue_clock", "venue_withdrawals", "venue_trading"] {
+        assert!(
+            codes.contains(&("input_missing".into(), criterion.into())),
+            "{criterion}: {codes:?}"
+        );
+        assert_eq!(doc["components"][criterion]["status"], "unknown");
+    }
+}

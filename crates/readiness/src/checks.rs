@@ -15,7 +15,9 @@ use rust_decimal::Decimal;
 use crate::component::{ComponentState, ComponentStatus};
 use crate::config::ReadinessConfig;
 use crate::criterion::Criterion;
-use crate::inputs::{AccountRulesInput, BlockRateInput, ReadinessInputs, ShadowHealth};
+use crate::inputs::{
+    AccountRulesInput, BlockRateInput, ReadinessInputs, ShadowHealth, VenueHealthInput,
+};
 use crate::reason::{MissingCause, ReadinessReason, fmt_bps, fmt_minutes, fmt_pct, fmt_time};
 
 /// Account-rules utilisation (daily or total), in percent of the allowance, from
@@ -74,10 +76,14 @@ impl Assessment {
 }
 
 /// Every criterion, in report order.
-pub(crate) fn assess_all(inputs: &ReadinessInputs, config: &ReadinessConfig) -> Vec<Assessment> {
+pub(crate) fn assess_all(
+    inputs: &ReadinessInputs,
+    venue: Option<&VenueHealthInput>,
+    config: &ReadinessConfig,
+) -> Vec<Assessment> {
     Criterion::ALL
         .iter()
-        .map(|c| assess(*c, inputs, config))
+        .map(|c| assess(*c, inputs, venue, config))
         .collect()
 }
 
@@ -85,6 +91,7 @@ pub(crate) fn assess_all(inputs: &ReadinessInputs, config: &ReadinessConfig) -> 
 pub(crate) fn assess(
     criterion: Criterion,
     inputs: &ReadinessInputs,
+    venue: Option<&VenueHealthInput>,
     config: &ReadinessConfig,
 ) -> Assessment {
     match criterion {
@@ -94,6 +101,9 @@ pub(crate) fn assess(
         Criterion::ShadowHealth => shadow_health(inputs),
         Criterion::SymbolAllowlist => symbol_allowlist(inputs),
         Criterion::DailyHealthReport => daily_health_report(inputs, config),
+        Criterion::VenueClock => venue_clock(inputs.mode, venue),
+        Criterion::VenueWithdrawals => venue_withdrawals(inputs.mode, venue),
+        Criterion::VenueTrading => venue_trading(inputs.mode, venue),
         Criterion::PaperStreak => paper_streak(inputs, config),
         Criterion::WeeksCounted => weeks_counted(inputs, config),
         Criterion::Heartbeat => heartbeat(inputs, config),
@@ -239,6 +249,92 @@ fn daily_health_report(inputs: &ReadinessInputs, config: &ReadinessConfig) -> As
     }
 }
 
+/// A venue criterion without venue health: not met (no data) in paper and live modes,
+/// where orders go to an exchange; met in dry-run and backtest, where fills are simulated
+/// and no exchange account is involved.
+fn without_venue(c: Criterion, mode: TradingMode) -> Assessment {
+    match mode {
+        TradingMode::Paper | TradingMode::Live => Assessment::missing(c),
+        mode => Assessment::met(
+            c,
+            format!(
+                "no exchange venue in {} mode (simulated fills)",
+                mode.as_str()
+            ),
+        ),
+    }
+}
+
+/// |offset| at or below the limit is met.
+fn venue_clock(mode: TradingMode, venue: Option<&VenueHealthInput>) -> Assessment {
+    let c = Criterion::VenueClock;
+    let Some(v) = venue else {
+        return without_venue(c, mode);
+    };
+    let Some(offset_ms) = v.clock_offset_ms else {
+        return Assessment::missing(c);
+    };
+    if offset_ms.unsigned_abs() > v.max_clock_offset_ms {
+        Assessment::not_met(ReadinessReason::VenueClockOffsetExceeded {
+            venue: v.name.clone(),
+            offset_ms,
+            max_offset_ms: v.max_clock_offset_ms,
+        })
+    } else {
+        Assessment::met(
+            c,
+            format!(
+                "{}: offset {offset_ms} ms (limit {} ms), checked {}",
+                v.name,
+                v.max_clock_offset_ms,
+                fmt_time(v.checked_at)
+            ),
+        )
+    }
+}
+
+fn venue_withdrawals(mode: TradingMode, venue: Option<&VenueHealthInput>) -> Assessment {
+    let c = Criterion::VenueWithdrawals;
+    let Some(v) = venue else {
+        return without_venue(c, mode);
+    };
+    match v.can_withdraw {
+        None => Assessment::missing(c),
+        Some(true) => Assessment::not_met(ReadinessReason::VenueWithdrawalsEnabled {
+            venue: v.name.clone(),
+        }),
+        Some(false) => Assessment::met(
+            c,
+            format!(
+                "{}: withdrawals disabled on the API key, checked {}",
+                v.name,
+                fmt_time(v.checked_at)
+            ),
+        ),
+    }
+}
+
+fn venue_trading(mode: TradingMode, venue: Option<&VenueHealthInput>) -> Assessment {
+    let c = Criterion::VenueTrading;
+    let Some(v) = venue else {
+        return without_venue(c, mode);
+    };
+    match v.can_trade {
+        None => Assessment::missing(c),
+        Some(false) => Assessment::not_met(ReadinessReason::VenueTradingDisabled {
+            venue: v.name.clone(),
+        }),
+        Some(true) => Assessment::met(
+            c,
+            format!(
+                "{}: trading enabled, checked {}",
+                v.name,
+                fmt_time(v.checked_at)
+            ),
+        ),
+    }
+}
+
 fn paper_streak(inputs: &ReadinessInputs, config: &ReadinessConfig) -> Assessment {
     let c = Criterion::PaperStreak;
     let min_days = config.min_paper_streak_days;
@@ -364,22 +460,22 @@ fn critical_alerts(inputs: &ReadinessInputs, config: &ReadinessConfig) -> Assess
 mod tests {
     use super::*;
     use crate::criterion::ReasonSeverity;
-    use crate::report::evaluate;
     use crate::test_support::{
-        RULES, account_rules, breach, break_criterion, healthy, healthy_in, t0,
+        Case, RULES, account_rules, breach, break_criterion, evaluate, healthy, healthy_in,
+        healthy_venue, t0,
     };
     use domain::{AccountRule, BreachLine, Readiness};
     use rust_decimal_macros::dec;
 
     /// The reasons of `inputs` under the default config.
-    fn reasons(inputs: &ReadinessInputs) -> Vec<ReadinessReason> {
+    fn reasons(inputs: &Case) -> Vec<ReadinessReason> {
         evaluate(inputs, &ReadinessConfig::default())
             .reasons()
             .to_vec()
     }
 
     /// The single reason of healthy inputs with `edit` applied.
-    fn only_reason(edit: impl FnOnce(&mut ReadinessInputs)) -> ReadinessReason {
+    fn only_reason(edit: impl FnOnce(&mut Case)) -> ReadinessReason {
         let mut i = healthy();
         edit(&mut i);
         let mut r = reasons(&i);
@@ -616,6 +712,155 @@ mod tests {
         assert!(reasons(&i).is_empty());
         i.last_daily_health_report_at = Some(t0() - Duration::hours(24) - Duration::seconds(1));
         assert_eq!(reasons(&i).len(), 1);
+    }
+
+    #[test]
+    fn a_clock_offset_beyond_the_limit_is_no_go_naming_offset_and_limit() {
+        for offset in [1001, -2500] {
+            let r = only_reason(|i| {
+                i.venue.as_mut().unwrap().clock_offset_ms = Some(offset);
+            });
+            assert_eq!(
+                r,
+                ReadinessReason::VenueClockOffsetExceeded {
+                    venue: "binance".into(),
+                    offset_ms: offset,
+                    max_offset_ms: 1000,
+                }
+            );
+            assert_eq!(r.code(), "venue_clock_offset_exceeded");
+            assert_eq!(r.severity(), ReasonSeverity::NoGo);
+            assert_eq!(
+                r.message(),
+                format!("Clock offset to the binance server is {offset} ms (limit 1000 ms)")
+            );
+            assert!(r.next_action().contains("Synchronise the host clock"));
+        }
+        for offset in [1000, -1000, 0] {
+            let mut i = healthy();
+            i.venue.as_mut().unwrap().clock_offset_ms = Some(offset);
+            assert!(reasons(&i).is_empty(), "{offset} ms is within the limit");
+        }
+    }
+
+    #[test]
+    fn a_key_that_can_withdraw_is_no_go() {
+        let r = only_reason(|i| i.venue.as_mut().unwrap().can_withdraw = Some(true));
+        assert_eq!(
+            r,
+            ReadinessReason::VenueWithdrawalsEnabled {
+                venue: "binance".into()
+            }
+        );
+        assert_eq!(r.code(), "venue_withdrawals_enabled");
+        assert_eq!(r.severity(), ReasonSeverity::NoGo);
+        assert_eq!(
+            r.message(),
+            "The binance API key can withdraw funds (withdrawals must be disabled)"
+        );
+        assert!(r.next_action().contains("Disable withdrawals"));
+    }
+
+    #[test]
+    fn an_account_that_cannot_trade_is_no_go() {
+        let r = only_reason(|i| i.venue.as_mut().unwrap().can_trade = Some(false));
+        assert_eq!(r.code(), "venue_trading_disabled");
+        assert_eq!(r.criterion(), Criterion::VenueTrading);
+        assert_eq!(r.severity(), ReasonSeverity::NoGo);
+        assert_eq!(
+            r.message(),
+            "The binance account or API key cannot trade (trading disabled)"
+        );
+    }
+
+    #[test]
+    fn every_venue_problem_is_reported_at_once() {
+        let mut i = healthy_in(TradingMode::Paper);
+        i.venue = Some(VenueHealthInput {
+            clock_offset_ms: Some(4000),
+            can_trade: Some(false),
+            can_withdraw: Some(true),
+            ..healthy_venue()
+        });
+        let report = evaluate(&i, &ReadinessConfig::default());
+        let codes: Vec<_> = report.reasons().iter().map(ReadinessReason::code).collect();
+        assert_eq!(
+            codes,
+            [
+                "venue_clock_offset_exceeded",
+                "venue_withdrawals_enabled",
+                "venue_trading_disabled"
+            ]
+        );
+        assert_eq!(report.overall(), Readiness::NoGo);
+    }
+
+    #[test]
+    fn without_venue_health_paper_and_live_are_not_met_and_dry_run_is_unaffected() {
+        for mode in [TradingMode::Paper, TradingMode::Live] {
+            let mut i = healthy_in(mode);
+            i.venue = None;
+            let report = evaluate(&i, &ReadinessConfig::default());
+            assert_eq!(report.overall(), Readiness::NoGo, "{mode:?}");
+            let missing: Vec<_> = report
+                .reasons()
+                .iter()
+                .map(|r| (r.code(), r.criterion()))
+                .collect();
+            assert_eq!(
+                missing,
+                [
+                    ("input_missing", Criterion::VenueClock),
+                    ("input_missing", Criterion::VenueWithdrawals),
+                    ("input_missing", Criterion::VenueTrading),
+                ]
+            );
+            assert_eq!(
+                report.reasons()[0].message(),
+                "Venue clock: not met: no data (clock offset to the exchange not measured yet)"
+            );
+            assert_eq!(
+                report.components()["venue_withdrawals"].status,
+                ComponentState::Unknown
+            );
+        }
+        for mode in [TradingMode::DryRun, TradingMode::Backtest] {
+            let mut i = healthy_in(mode);
+            i.venue = None;
+            let report = evaluate(&i, &ReadinessConfig::default());
+            assert!(report.is_go(), "{mode:?}: {:?}", report.reasons());
+            assert_eq!(
+                report.components()["venue_clock"].detail,
+                format!(
+                    "no exchange venue in {} mode (simulated fills)",
+                    mode.as_str()
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn unread_permissions_are_not_met_while_the_clock_is_still_judged() {
+        let mut i = healthy_in(TradingMode::Paper);
+        i.venue = Some(VenueHealthInput {
+            can_trade: None,
+            can_withdraw: None,
+            ..healthy_venue()
+        });
+        let report = evaluate(&i, &ReadinessConfig::default());
+        let criteria: Vec<_> = report.reasons().iter().map(|r| r.criterion()).collect();
+        assert_eq!(
+            criteria,
+            [Criterion::VenueWithdrawals, Criterion::VenueTrading]
+        );
+        assert!(report.reasons().iter().all(|r| {
+            r.message()
+                .ends_with("(exchange API key permissions not read yet)")
+        }));
+        assert_eq!(
+            report.components()["venue_clock"].detail,
+            "binance: offset -120 ms (limit 1000 ms), checked 2026-03-01T11:58:00Z"
+        );
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The twelve criteria operators check before enabling live trading, with the
+//! The fifteen criteria operators check before enabling live trading, with the
 //! severity each carries when it is not met and whether it also counts toward the
 //! current mode's `overall_readiness`.
 //!
@@ -79,6 +79,12 @@ pub enum Criterion {
     SymbolAllowlist,
     /// A daily health report was generated within the window (24 h).
     DailyHealthReport,
+    /// The local clock is within the configured offset of the exchange's (paper and live).
+    VenueClock,
+    /// The exchange API key cannot withdraw funds (paper and live).
+    VenueWithdrawals,
+    /// The exchange account and API key may trade (paper and live).
+    VenueTrading,
     /// Paper-trading streak of at least the minimum consecutive days (14).
     PaperStreak,
     /// At least the minimum number of paper-trading weeks counted (2).
@@ -95,13 +101,16 @@ pub enum Criterion {
 
 impl Criterion {
     /// Every criterion, in report order.
-    pub const ALL: [Criterion; 12] = [
+    pub const ALL: [Criterion; 15] = [
         Criterion::KillSwitch,
         Criterion::AccountRules,
         Criterion::CapitalPreservation,
         Criterion::ShadowHealth,
         Criterion::SymbolAllowlist,
         Criterion::DailyHealthReport,
+        Criterion::VenueClock,
+        Criterion::VenueWithdrawals,
+        Criterion::VenueTrading,
         Criterion::PaperStreak,
         Criterion::WeeksCounted,
         Criterion::Heartbeat,
@@ -119,6 +128,9 @@ impl Criterion {
             Criterion::ShadowHealth => "shadow_health",
             Criterion::SymbolAllowlist => "symbol_allowlist",
             Criterion::DailyHealthReport => "daily_health_report",
+            Criterion::VenueClock => "venue_clock",
+            Criterion::VenueWithdrawals => "venue_withdrawals",
+            Criterion::VenueTrading => "venue_trading",
             Criterion::PaperStreak => "paper_streak",
             Criterion::WeeksCounted => "weeks_counted",
             Criterion::Heartbeat => "heartbeat",
@@ -137,6 +149,9 @@ impl Criterion {
             Criterion::ShadowHealth => "Shadow health",
             Criterion::SymbolAllowlist => "Symbol allowlist",
             Criterion::DailyHealthReport => "Daily health report",
+            Criterion::VenueClock => "Venue clock",
+            Criterion::VenueWithdrawals => "Venue withdrawals",
+            Criterion::VenueTrading => "Venue trading",
             Criterion::PaperStreak => "Paper trading streak",
             Criterion::WeeksCounted => "Paper trading weeks",
             Criterion::Heartbeat => "Heartbeat",
@@ -154,7 +169,10 @@ impl Criterion {
             | Criterion::CapitalPreservation
             | Criterion::ShadowHealth
             | Criterion::SymbolAllowlist
-            | Criterion::DailyHealthReport => ReasonSeverity::NoGo,
+            | Criterion::DailyHealthReport
+            | Criterion::VenueClock
+            | Criterion::VenueWithdrawals
+            | Criterion::VenueTrading => ReasonSeverity::NoGo,
             Criterion::PaperStreak
             | Criterion::WeeksCounted
             | Criterion::Heartbeat
@@ -172,6 +190,9 @@ impl Criterion {
             | Criterion::CapitalPreservation
             | Criterion::ShadowHealth
             | Criterion::DailyHealthReport
+            | Criterion::VenueClock
+            | Criterion::VenueWithdrawals
+            | Criterion::VenueTrading
             | Criterion::Heartbeat
             | Criterion::TurnoverBlockRate => Scope::System,
             Criterion::SymbolAllowlist
@@ -199,12 +220,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_first_six_criteria_are_no_go_and_the_rest_conditional() {
+    fn the_first_nine_criteria_are_no_go_and_the_rest_conditional() {
         let severities: Vec<_> = Criterion::ALL.iter().map(|c| c.severity()).collect();
-        assert_eq!(severities.len(), 12);
-        assert!(severities[..6].iter().all(|s| *s == ReasonSeverity::NoGo));
+        assert_eq!(severities.len(), 15);
+        assert!(severities[..9].iter().all(|s| *s == ReasonSeverity::NoGo));
         assert!(
-            severities[6..]
+            severities[9..]
                 .iter()
                 .all(|s| *s == ReasonSeverity::Conditional)
         );
@@ -243,6 +264,19 @@ mod tests {
             assert!(c.counts_toward_overall(mode), "{mode:?}");
         }
         assert_eq!(Criterion::ALL[1], c, "reported right after the kill switch");
+    }
+
+    #[test]
+    fn venue_criteria_are_no_go_system_criteria() {
+        for c in [
+            Criterion::VenueClock,
+            Criterion::VenueWithdrawals,
+            Criterion::VenueTrading,
+        ] {
+            assert_eq!(c.severity(), ReasonSeverity::NoGo, "{c}");
+            assert_eq!(c.scope(), Scope::System, "{c}");
+            assert!(c.as_str().starts_with("venue_"));
+        }
     }
 
     #[test]

@@ -6,6 +6,11 @@
 //! a reason that says so, never as healthy. The one exception is
 //! [`ReadinessInputs::account_rules`]: there `None` means the account has no
 //! account rules configured, which is a fact, not missing data.
+//!
+//! The exchange venue's health ([`VenueHealthInput`]) is given to
+//! [`crate::evaluate_with_venue`] beside the inputs: it is required in paper and live
+//! modes (orders go to an exchange) and not applicable in dry-run and backtest (simulated
+//! fills) unless given.
 
 use domain::{AccountBreach, PreservationLevel, Ratio, Timestamp, TradingMode};
 use rust_decimal::Decimal;
@@ -59,6 +64,24 @@ pub struct AccountRulesInput {
     /// Loss used against the maximum-loss floor, as a percentage of its allowance
     /// (`None` when no risk book has been recorded yet).
     pub total_utilisation_pct: Option<Decimal>,
+}
+
+/// The exchange venue's health as the runtime last measured it: the local clock's offset
+/// to the exchange's and what the API key may do. Serialised as the heartbeat's `venue`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VenueHealthInput {
+    /// The venue (`binance`).
+    pub name: String,
+    /// When the runtime last checked (wall clock).
+    pub checked_at: Timestamp,
+    /// Exchange clock minus local clock, in milliseconds; `None` when not measured.
+    pub clock_offset_ms: Option<i64>,
+    /// Largest tolerated |offset| in milliseconds (the adapter's configured limit).
+    pub max_clock_offset_ms: u64,
+    /// Whether the account and API key may trade; `None` when the account could not be read.
+    pub can_trade: Option<bool>,
+    /// Whether the API key may withdraw; `None` when the account could not be read.
+    pub can_withdraw: Option<bool>,
 }
 
 /// Everything readiness needs, read once. Build with [`ReadinessInputs::unknown`]

@@ -11,6 +11,11 @@
 //! bad data. The exception is [`ReadinessInputs::account_rules`]: `None` there
 //! means no prop-firm account rules are configured, and the criterion is met.
 //!
+//! The exchange venue's health ([`VenueHealthInput`]: clock offset, API key
+//! permissions) goes to [`evaluate_with_venue`]; [`evaluate`] is the same without it.
+//! Without it, the three venue criteria are *not met: no data* in paper and live
+//! modes (orders go to an exchange) and met in dry-run and backtest (simulated fills).
+//!
 //! # Verdicts
 //!
 //! - `live_rollout_readiness`: the worst severity over every criterion. GO only
@@ -38,13 +43,16 @@
 //! | `shadow_health_critical` | `shadow_health` | NO_GO | system | latest daily report's `overall_health` is CRITICAL | Shadow data collection health is CRITICAL | Check that the runtime is running. Verify the shadow collector is enabled. Review the shadow_decisions table and the latest daily health report. |
 //! | `empty_symbol_allowlist` | `symbol_allowlist` | NO_GO | rollout | mode is live and the allowlist is empty (not judged in other modes) | Live mode enabled but symbol allowlist is empty | Set `RAMPART__RISK__SYMBOL_ALLOWLIST=["ETH-USD"]` or add symbols to `risk.symbol_allowlist` in the config. |
 //! | `daily_health_report_missing` | `daily_health_report` | NO_GO | system | latest daily health report older than 24 h | Daily health reports missing in last 24h (latest T, N h ago) | Run `runtime report daily`. Verify the daily health report job (06:00 UTC) is scheduled and succeeding. |
+//! | `venue_clock_offset_exceeded` | `venue_clock` | NO_GO | system | \|exchange clock - local clock\| > `max_clock_offset_ms` of the venue (`binance.max_clock_offset_ms`, 1000) | Clock offset to the binance server is X ms (limit Y ms) | Synchronise the host clock (NTP, chrony) and restart the runtime; the limit is `binance.max_clock_offset_ms`. |
+//! | `venue_withdrawals_enabled` | `venue_withdrawals` | NO_GO | system | the API key may withdraw (`canWithdraw`) | The binance API key can withdraw funds (withdrawals must be disabled) | Disable withdrawals on the API key (Binance API management), then restart the runtime so it reads the key's permissions again. |
+//! | `venue_trading_disabled` | `venue_trading` | NO_GO | system | the account or key may not trade (`canTrade` false) | The binance account or API key cannot trade (trading disabled) | Enable Spot trading on the API key, or check the account's trading status; then restart the runtime so it reads the key's permissions again. |
 //! | `paper_streak_short` | `paper_streak` | CONDITIONAL | rollout | fewer than 14 consecutive paper-trading days | Paper trading streak (X days) below minimum (14 days) | Continue paper trading. Streak must reach 14 consecutive days. |
 //! | `insufficient_weeks` | `weeks_counted` | CONDITIONAL | rollout | fewer than 2 weeks counted | Paper trading weeks counted (X) below minimum (2) | Continue paper trading. Must have 2+ weeks of data. |
 //! | `heartbeat_stale` | `heartbeat` | CONDITIONAL | system | last heartbeat older than 2 h | Runtime heartbeat not recent (last X ago, limit 2 h) | Verify the runtime process is running. Check for errors in the logs. |
 //! | `turnover_block_rate_out_of_band` | `turnover_block_rate` | CONDITIONAL | system | block rate below 5% or above 70% | Turnover block rate (X%) exceeds 70% / Turnover block rate (X%) below 5% | above: Review turnover governor settings. May be over-throttling. Consider relaxing thresholds. below: Review turnover governor settings. May be too loose. Consider tightening thresholds. |
 //! | `execution_realism_drift` | `execution_realism` | CONDITIONAL | rollout | recent 7-day average slippage > prior 7-day × 1.5 **and** > prior + 2 bps (strictly) | Execution realism degradation detected: average slippage X bps over the last 7 days vs Y bps over the prior 7 days | Investigate slippage model. Compare recent vs prior 7-day averages. |
 //! | `recent_critical_alerts` | `critical_alerts` | CONDITIONAL | rollout | at least one CRITICAL alert in the last 14 days | X CRITICAL alert(s) in last 14 days | Review and resolve the alerts. Ensure root causes are addressed. |
-//! | `input_missing` | any but `account_rules` | the criterion's | the criterion's | the store has no figure (or, for the block rate, too few evaluations) | `<Criterion>: not met: no data (<what is missing>)` | per criterion: record the figure (start the runtime, run `runtime report daily`, keep paper trading, ...) |
+//! | `input_missing` | any but `account_rules` | the criterion's | the criterion's | the store has no figure (or, for the block rate, too few evaluations; for the venue criteria, paper/live mode without venue health) | `<Criterion>: not met: no data (<what is missing>)` | per criterion: record the figure (start the runtime, run `runtime report daily`, keep paper trading, ...) |
 //!
 //! With no reason, `live_rollout_next_actions` is `["System ready for live rollout"]`.
 //!
@@ -71,19 +79,20 @@
 //! }
 //! ```
 //!
-//! `components` holds all twelve criteria; `status` is `ok`, `warning` (met with a
+//! `components` holds all fifteen criteria; `status` is `ok`, `warning` (met with a
 //! caveat, or a CONDITIONAL criterion not met), `critical` (a NO_GO criterion not
 //! met) or `unknown` (input missing). [`ReadinessDocument`] is the deserialisable
 //! twin for clients.
 //!
 //! Map:
 //! - [`criterion`] — [`Criterion`], [`ReasonSeverity`], [`Scope`]
-//! - [`inputs`] — [`ReadinessInputs`], [`ShadowHealth`], [`BlockRateInput`], [`AccountRulesInput`]
+//! - [`inputs`] — [`ReadinessInputs`], [`ShadowHealth`], [`BlockRateInput`], [`AccountRulesInput`],
+//!   [`VenueHealthInput`]
 //! - [`config`] — [`ReadinessConfig`], the `[readiness]` section, and its validation
 //! - `checks` (private): one function per criterion
 //! - [`reason`] — [`ReadinessReason`] with messages and next actions, [`ReasonEntry`]
 //! - [`component`] — [`ComponentStatus`], [`ComponentState`]
-//! - [`report`] — [`evaluate`], [`ReadinessReport`], [`ReadinessDocument`], [`exit_code`]
+//! - [`report`] — [`evaluate`], [`evaluate_with_venue`], [`ReadinessReport`], [`ReadinessDocument`], [`exit_code`]
 
 mod checks;
 pub mod component;
@@ -97,10 +106,13 @@ pub use component::{ComponentState, ComponentStatus};
 pub use config::ReadinessConfig;
 pub use criterion::{Criterion, ReasonSeverity, Scope};
 pub use domain::Readiness;
-pub use inputs::{AccountRulesInput, BlockRateInput, ReadinessInputs, ShadowHealth};
+pub use inputs::{
+    AccountRulesInput, BlockRateInput, ReadinessInputs, ShadowHealth, VenueHealthInput,
+};
 pub use reason::{MissingCause, READY_ACTION, ReadinessReason, ReasonEntry};
 pub use report::{
-    EXIT_COULD_NOT_EVALUATE, ReadinessDocument, ReadinessReport, evaluate, exit_code,
+    EXIT_COULD_NOT_EVALUATE, ReadinessDocument, ReadinessReport, evaluate, evaluate_with_venue,
+    exit_code,
 };
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Invariants of `evaluate` over random inputs: monotonicity (a failing or missing
 //! criterion never improves a verdict), verdict = worst reason, a report that
-//! agrees with itself, and an account-rule breach that is always NO_GO.
+//! agrees with itself, an account-rule breach that is always NO_GO, and a venue that may
+//! withdraw, cannot trade or whose clock is off that is always NO_GO.
 
 use chrono::Duration;
 use domain::{
@@ -12,10 +13,12 @@ use rust_decimal::Decimal;
 use crate::component::ComponentState;
 use crate::config::ReadinessConfig;
 use crate::criterion::Criterion;
-use crate::inputs::{AccountRulesInput, BlockRateInput, ReadinessInputs, ShadowHealth};
+use crate::inputs::{
+    AccountRulesInput, BlockRateInput, ReadinessInputs, ShadowHealth, VenueHealthInput,
+};
 use crate::reason::ReadinessReason;
-use crate::report::{ReadinessDocument, evaluate};
-use crate::test_support::{break_criterion, clear_input, t0};
+use crate::report::ReadinessDocument;
+use crate::test_support::{Case, break_criterion, clear_input, evaluate, t0};
 
 fn opt<S: Strategy>(s: S) -> impl Strategy<Value = Option<S::Value>>
 where
@@ -106,6 +109,27 @@ fn account_rules_input() -> impl Strategy<Value = AccountRulesInput> {
         })
 }
 
+/// Venue health with offsets around the limit and every permission state.
+fn venue_health() -> impl Strategy<Value = VenueHealthInput> {
+    (
+        opt(-3_000i64..=3_000),
+        prop::sample::select(vec![0u64, 500, 1_000, 2_500]),
+        opt(any::<bool>()),
+        opt(any::<bool>()),
+        0i64..=600,
+    )
+        .prop_map(
+            |(offset, max, can_trade, can_withdraw, minutes_ago)| VenueHealthInput {
+                name: "binance".into(),
+                checked_at: t0() - Duration::minutes(minutes_ago),
+                clock_offset_ms: offset,
+                max_clock_offset_ms: max,
+                can_trade,
+                can_withdraw,
+            },
+        )
+}
+
 fn criterion() -> impl Strategy<Value = Criterion> {
     prop::sample::select(Criterion::ALL.to_vec())
 }
@@ -117,9 +141,10 @@ prop_compose! {
         (report_age, streak, weeks, hb_age) in (opt(-60i64..=3_000), opt(0u32..30), opt(0u32..5), opt(-10i64..=300)),
         (rate, recent, prior, alerts) in (opt(block_rate()), opt(bps()), opt(bps()), opt(0u32..3)),
         account in prop::option::weighted(0.7, account_rules_input()),
-    ) -> ReadinessInputs {
+        venue in prop::option::weighted(0.6, venue_health()),
+    ) -> Case {
         let now = t0();
-        ReadinessInputs {
+        let inputs = ReadinessInputs {
             now,
             mode,
             kill_switch_active: kill,
@@ -135,7 +160,8 @@ prop_compose! {
             slippage_prior_bps: prior,
             critical_alerts_in_window: alerts,
             account_rules: account,
-        }
+        };
+        Case { inputs, venue }
     }
 }
 
@@ -182,6 +208,49 @@ proptest! {
         let message = reason.message();
         prop_assert!(message.starts_with(&format!("{name}: {} {} line breached at ", b.rule, b.line.as_str())), "{}", message);
         prop_assert!(report.overall_reasons().any(|r| r.code() == "account_rule_breached"));
+    }
+
+    #[test]
+    fn prop_a_venue_issue_is_always_no_go(mut i in inputs(), v in venue_health(), issue in 0u8..3) {
+        let mut v = v;
+        let code = match issue {
+            0 => {
+                v.can_withdraw = Some(true);
+                "venue_withdrawals_enabled"
+            }
+            1 => {
+                v.can_trade = Some(false);
+                "venue_trading_disabled"
+            }
+            _ => {
+                let beyond = i64::try_from(v.max_clock_offset_ms).unwrap() + 1;
+                v.clock_offset_ms = Some(if v.checked_at.timestamp() % 2 == 0 { beyond } else { -beyond });
+                "venue_clock_offset_exceeded"
+            }
+        };
+        i.venue = Some(v);
+        let report = evaluate(&i, &ReadinessConfig::default());
+        // In every mode, for both verdicts, whatever else the inputs say.
+        prop_assert_eq!(report.live_rollout_readiness(), Readiness::NoGo);
+        prop_assert_eq!(report.overall(), Readiness::NoGo);
+        prop_assert!(report.overall_reasons().any(|r| r.code() == code), "{:?}", report.reasons());
+    }
+
+    #[test]
+    fn prop_without_venue_health_paper_and_live_are_never_go(mut i in inputs()) {
+        i.venue = None;
+        let report = evaluate(&i, &ReadinessConfig::default());
+        let exchange = matches!(i.mode, TradingMode::Paper | TradingMode::Live);
+        for c in [Criterion::VenueClock, Criterion::VenueWithdrawals, Criterion::VenueTrading] {
+            let missing = report.reasons().iter().any(|r| {
+                matches!(r, ReadinessReason::InputMissing { criterion, .. } if *criterion == c)
+            });
+            // Missing is never healthy where orders go to an exchange; not applicable elsewhere.
+            prop_assert_eq!(missing, exchange, "{}", c);
+        }
+        if exchange {
+            prop_assert_eq!(report.overall(), Readiness::NoGo);
+        }
     }
 
     #[test]

@@ -56,6 +56,26 @@ pub enum ReadinessReason {
         /// The window.
         max_age_hours: u32,
     },
+    /// The local clock is further from the exchange's than the configured limit: signed
+    /// requests may be refused (`-1021`) and order times are off.
+    VenueClockOffsetExceeded {
+        /// The venue (`binance`).
+        venue: String,
+        /// Exchange clock minus local clock, milliseconds.
+        offset_ms: i64,
+        /// The configured limit, milliseconds.
+        max_offset_ms: u64,
+    },
+    /// The exchange API key may withdraw funds: a leaked key could empty the account.
+    VenueWithdrawalsEnabled {
+        /// The venue (`binance`).
+        venue: String,
+    },
+    /// The exchange account or API key may not trade.
+    VenueTradingDisabled {
+        /// The venue (`binance`).
+        venue: String,
+    },
     /// Fewer consecutive paper-trading days than required.
     PaperStreakShort {
         /// Days in the streak.
@@ -123,6 +143,9 @@ impl ReadinessReason {
             ReadinessReason::ShadowHealthCritical => "shadow_health_critical",
             ReadinessReason::EmptySymbolAllowlist => "empty_symbol_allowlist",
             ReadinessReason::DailyHealthReportMissing { .. } => "daily_health_report_missing",
+            ReadinessReason::VenueClockOffsetExceeded { .. } => "venue_clock_offset_exceeded",
+            ReadinessReason::VenueWithdrawalsEnabled { .. } => "venue_withdrawals_enabled",
+            ReadinessReason::VenueTradingDisabled { .. } => "venue_trading_disabled",
             ReadinessReason::PaperStreakShort { .. } => "paper_streak_short",
             ReadinessReason::InsufficientWeeks { .. } => "insufficient_weeks",
             ReadinessReason::HeartbeatStale { .. } => "heartbeat_stale",
@@ -142,6 +165,9 @@ impl ReadinessReason {
             ReadinessReason::ShadowHealthCritical => Criterion::ShadowHealth,
             ReadinessReason::EmptySymbolAllowlist => Criterion::SymbolAllowlist,
             ReadinessReason::DailyHealthReportMissing { .. } => Criterion::DailyHealthReport,
+            ReadinessReason::VenueClockOffsetExceeded { .. } => Criterion::VenueClock,
+            ReadinessReason::VenueWithdrawalsEnabled { .. } => Criterion::VenueWithdrawals,
+            ReadinessReason::VenueTradingDisabled { .. } => Criterion::VenueTrading,
             ReadinessReason::PaperStreakShort { .. } => Criterion::PaperStreak,
             ReadinessReason::InsufficientWeeks { .. } => Criterion::WeeksCounted,
             ReadinessReason::HeartbeatStale { .. } => Criterion::Heartbeat,
@@ -189,6 +215,15 @@ impl ReadinessReason {
                 .into(),
             ReadinessReason::EmptySymbolAllowlist => allowlist_action(),
             ReadinessReason::DailyHealthReportMissing { .. } => daily_report_action(),
+            ReadinessReason::VenueClockOffsetExceeded { .. } => "Synchronise the host clock (NTP, chrony) and restart the runtime; \
+                 the limit is `binance.max_clock_offset_ms`."
+                .into(),
+            ReadinessReason::VenueWithdrawalsEnabled { .. } => "Disable withdrawals on the API key (Binance API management), \
+                 then restart the runtime so it reads the key's permissions again."
+                .into(),
+            ReadinessReason::VenueTradingDisabled { .. } => "Enable Spot trading on the API key, or check the account's trading status; \
+                 then restart the runtime so it reads the key's permissions again."
+                .into(),
             ReadinessReason::PaperStreakShort { min_days, .. } => format!(
                 "Continue paper trading. Streak must reach {min_days} consecutive days."
             ),
@@ -255,6 +290,12 @@ fn missing_action(criterion: Criterion, cause: MissingCause) -> String {
         }
         Criterion::SymbolAllowlist => allowlist_action(),
         Criterion::DailyHealthReport => daily_report_action(),
+        Criterion::VenueClock | Criterion::VenueWithdrawals | Criterion::VenueTrading => {
+            "Start the runtime in paper or live mode with the exchange API key pair so it \
+             measures the exchange clock and reads the key's permissions; check its log for \
+             errors reaching the exchange."
+                .into()
+        }
         Criterion::PaperStreak | Criterion::WeeksCounted => {
             "Start paper trading (dry-run or paper mode) so paper-trading days are recorded."
                 .into()
@@ -289,6 +330,10 @@ fn missing_detail(criterion: Criterion, cause: MissingCause) -> &'static str {
         Criterion::ShadowHealth => "no shadow health status recorded yet",
         Criterion::SymbolAllowlist => "symbol allowlist not known",
         Criterion::DailyHealthReport => "no daily health report recorded yet",
+        Criterion::VenueClock => "clock offset to the exchange not measured yet",
+        Criterion::VenueWithdrawals | Criterion::VenueTrading => {
+            "exchange API key permissions not read yet"
+        }
         Criterion::PaperStreak => "paper-trading streak not recorded yet",
         Criterion::WeeksCounted => "paper-trading weeks not recorded yet",
         Criterion::Heartbeat => "no heartbeat recorded yet",
@@ -384,6 +429,22 @@ impl fmt::Display for ReadinessReason {
                 f,
                 "Daily health reports missing in last {max_age_hours}h (latest {}, {age_hours} h ago)",
                 fmt_time(*last_report_at)
+            ),
+            ReadinessReason::VenueClockOffsetExceeded {
+                venue,
+                offset_ms,
+                max_offset_ms,
+            } => write!(
+                f,
+                "Clock offset to the {venue} server is {offset_ms} ms (limit {max_offset_ms} ms)"
+            ),
+            ReadinessReason::VenueWithdrawalsEnabled { venue } => write!(
+                f,
+                "The {venue} API key can withdraw funds (withdrawals must be disabled)"
+            ),
+            ReadinessReason::VenueTradingDisabled { venue } => write!(
+                f,
+                "The {venue} account or API key cannot trade (trading disabled)"
             ),
             ReadinessReason::PaperStreakShort { days, min_days } => write!(
                 f,

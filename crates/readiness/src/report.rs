@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::checks::assess_all;
 use crate::component::ComponentStatus;
 use crate::config::ReadinessConfig;
-use crate::inputs::ReadinessInputs;
+use crate::inputs::{ReadinessInputs, VenueHealthInput};
 use crate::reason::{READY_ACTION, ReadinessReason, ReasonEntry, fmt_time};
 
 /// `health-check --quiet` exit code when readiness could not be evaluated at all
@@ -56,11 +56,23 @@ pub struct ReadinessReport {
     components: BTreeMap<&'static str, ComponentStatus>,
 }
 
-/// Judges every criterion of `inputs` against `config` (pure; `now` is in the inputs).
+/// Judges every criterion of `inputs` against `config` (pure; `now` is in the inputs),
+/// with no venue health recorded: the venue criteria are not met (no data) in paper and
+/// live modes and not applicable in dry-run and backtest. See [`evaluate_with_venue`].
 pub fn evaluate(inputs: &ReadinessInputs, config: &ReadinessConfig) -> ReadinessReport {
+    evaluate_with_venue(inputs, None, config)
+}
+
+/// [`evaluate`] with the exchange venue's health as the runtime last measured it (clock
+/// offset, API key permissions). Given health is judged in every mode.
+pub fn evaluate_with_venue(
+    inputs: &ReadinessInputs,
+    venue: Option<&VenueHealthInput>,
+    config: &ReadinessConfig,
+) -> ReadinessReport {
     let mut components = BTreeMap::new();
     let mut reasons = Vec::new();
-    for assessment in assess_all(inputs, config) {
+    for assessment in assess_all(inputs, venue, config) {
         components.insert(assessment.criterion.as_str(), assessment.component);
         reasons.extend(assessment.reason);
     }
@@ -241,7 +253,7 @@ mod tests {
     use crate::component::ComponentState;
     use crate::criterion::{Criterion, ReasonSeverity};
     use crate::reason::MissingCause;
-    use crate::test_support::{break_criterion, healthy, healthy_in, t0};
+    use crate::test_support::{break_criterion, evaluate, healthy, healthy_in, t0};
 
     #[test]
     fn all_inputs_healthy_is_go_with_no_reasons() {
@@ -262,7 +274,7 @@ mod tests {
     #[test]
     fn nothing_known_yet_is_no_go_with_a_no_data_reason_per_criterion() {
         let report = evaluate(
-            &ReadinessInputs::unknown(t0(), TradingMode::Live),
+            &ReadinessInputs::unknown(t0(), TradingMode::Live).into(),
             &ReadinessConfig::default(),
         );
         assert_eq!(report.live_rollout_readiness(), Readiness::NoGo);
@@ -433,7 +445,7 @@ mod tests {
         );
         assert!(text.contains("  critical account_rules         ftmo-2step-challenge: daily_loss"));
         let json = serde_json::to_value(&report).unwrap();
-        assert_eq!(json["components"].as_object().unwrap().len(), 12);
+        assert_eq!(json["components"].as_object().unwrap().len(), 15);
         assert_eq!(json["components"]["account_rules"]["status"], "critical");
         assert_eq!(
             json["live_rollout_reasons"][0],

@@ -1,4 +1,10 @@
 //! Builders shared by the unit and property tests.
+//!
+//! A [`Case`] is what [`crate::evaluate_with_venue`] judges: the store's figures and the
+//! exchange venue's health. It derefs to its [`ReadinessInputs`] so tests edit figures as
+//! `case.kill_switch_active = Some(true)`.
+
+use std::ops::{Deref, DerefMut};
 
 use chrono::{Duration, TimeZone, Utc};
 use domain::{
@@ -6,8 +12,58 @@ use domain::{
 };
 use rust_decimal_macros::dec;
 
+use crate::config::ReadinessConfig;
 use crate::criterion::Criterion;
-use crate::inputs::{AccountRulesInput, BlockRateInput, ReadinessInputs, ShadowHealth};
+use crate::inputs::{
+    AccountRulesInput, BlockRateInput, ReadinessInputs, ShadowHealth, VenueHealthInput,
+};
+use crate::report::{ReadinessReport, evaluate_with_venue};
+
+/// The inputs of one evaluation: figures and venue health.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Case {
+    pub(crate) inputs: ReadinessInputs,
+    pub(crate) venue: Option<VenueHealthInput>,
+}
+
+impl Deref for Case {
+    type Target = ReadinessInputs;
+    fn deref(&self) -> &ReadinessInputs {
+        &self.inputs
+    }
+}
+
+impl DerefMut for Case {
+    fn deref_mut(&mut self) -> &mut ReadinessInputs {
+        &mut self.inputs
+    }
+}
+
+impl From<ReadinessInputs> for Case {
+    fn from(inputs: ReadinessInputs) -> Self {
+        Self {
+            inputs,
+            venue: None,
+        }
+    }
+}
+
+/// Evaluates a case (figures and venue health).
+pub(crate) fn evaluate(case: &Case, config: &ReadinessConfig) -> ReadinessReport {
+    evaluate_with_venue(&case.inputs, case.venue.as_ref(), config)
+}
+
+/// A venue with a small clock offset, trading enabled and withdrawals disabled.
+pub(crate) fn healthy_venue() -> VenueHealthInput {
+    VenueHealthInput {
+        name: "binance".into(),
+        checked_at: t0() - Duration::minutes(2),
+        clock_offset_ms: Some(-120),
+        max_clock_offset_ms: 1000,
+        can_trade: Some(true),
+        can_withdraw: Some(false),
+    }
+}
 
 /// The rule set name used in tests.
 pub(crate) const RULES: &str = "ftmo-2step-challenge";
@@ -55,9 +111,9 @@ pub(crate) fn t0() -> Timestamp {
 }
 
 /// Inputs on which every criterion is met, in `mode`.
-pub(crate) fn healthy_in(mode: TradingMode) -> ReadinessInputs {
+pub(crate) fn healthy_in(mode: TradingMode) -> Case {
     let now = t0();
-    ReadinessInputs {
+    let inputs = ReadinessInputs {
         now,
         mode,
         kill_switch_active: Some(false),
@@ -73,18 +129,24 @@ pub(crate) fn healthy_in(mode: TradingMode) -> ReadinessInputs {
         slippage_prior_bps: Some(dec!(3)),
         critical_alerts_in_window: Some(0),
         account_rules: Some(account_rules(Some(dec!(12.5)), Some(dec!(40)))),
+    };
+    Case {
+        inputs,
+        venue: Some(healthy_venue()),
     }
 }
 
 /// Healthy inputs in live mode (every criterion applies).
-pub(crate) fn healthy() -> ReadinessInputs {
+pub(crate) fn healthy() -> Case {
     healthy_in(TradingMode::Live)
 }
 
 /// Sets the input of `criterion` to a value that fails it under the default config
 /// (`variant` picks among several failing values).
-pub(crate) fn break_criterion(inputs: &mut ReadinessInputs, criterion: Criterion, variant: u8) {
-    let now = inputs.now;
+pub(crate) fn break_criterion(case: &mut Case, criterion: Criterion, variant: u8) {
+    let now = case.now;
+    let venue = &mut case.venue;
+    let inputs = &mut case.inputs;
     match criterion {
         Criterion::KillSwitch => inputs.kill_switch_active = Some(true),
         Criterion::AccountRules => {
@@ -116,6 +178,21 @@ pub(crate) fn break_criterion(inputs: &mut ReadinessInputs, criterion: Criterion
             inputs.last_daily_health_report_at =
                 Some(now - Duration::hours(25 + i64::from(variant)));
         }
+        Criterion::VenueClock => {
+            let v = venue.get_or_insert_with(healthy_venue);
+            let beyond = i64::try_from(v.max_clock_offset_ms).unwrap_or(i64::MAX - 100)
+                + 1
+                + i64::from(variant);
+            v.clock_offset_ms = Some(if variant.is_multiple_of(2) {
+                beyond
+            } else {
+                -beyond
+            });
+        }
+        Criterion::VenueWithdrawals => {
+            venue.get_or_insert_with(healthy_venue).can_withdraw = Some(true);
+        }
+        Criterion::VenueTrading => venue.get_or_insert_with(healthy_venue).can_trade = Some(false),
         Criterion::PaperStreak => inputs.paper_streak_days = Some(u32::from(variant % 14)),
         Criterion::WeeksCounted => inputs.weeks_counted = Some(u32::from(variant % 2)),
         Criterion::Heartbeat => {
@@ -142,7 +219,11 @@ pub(crate) fn break_criterion(inputs: &mut ReadinessInputs, criterion: Criterion
 /// Removes the input(s) of `criterion`. Account rules have no "missing" state
 /// (`None` means none configured), so for them this removes the utilisation
 /// figures and keeps the rule set and any breach.
-pub(crate) fn clear_input(inputs: &mut ReadinessInputs, criterion: Criterion) {
+/// For the venue criteria it removes that figure from the recorded venue health (nothing
+/// when none is recorded).
+pub(crate) fn clear_input(case: &mut Case, criterion: Criterion) {
+    let venue = &mut case.venue;
+    let inputs = &mut case.inputs;
     match criterion {
         Criterion::KillSwitch => inputs.kill_switch_active = None,
         Criterion::AccountRules => {
@@ -155,6 +236,21 @@ pub(crate) fn clear_input(inputs: &mut ReadinessInputs, criterion: Criterion) {
         Criterion::ShadowHealth => inputs.shadow_health = None,
         Criterion::SymbolAllowlist => inputs.symbol_allowlist_len = None,
         Criterion::DailyHealthReport => inputs.last_daily_health_report_at = None,
+        Criterion::VenueClock => {
+            if let Some(v) = venue.as_mut() {
+                v.clock_offset_ms = None;
+            }
+        }
+        Criterion::VenueWithdrawals => {
+            if let Some(v) = venue.as_mut() {
+                v.can_withdraw = None;
+            }
+        }
+        Criterion::VenueTrading => {
+            if let Some(v) = venue.as_mut() {
+                v.can_trade = None;
+            }
+        }
         Criterion::PaperStreak => inputs.paper_streak_days = None,
         Criterion::WeeksCounted => inputs.weeks_counted = None,
         Criterion::Heartbeat => inputs.last_heartbeat_at = None,

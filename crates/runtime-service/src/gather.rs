@@ -2,6 +2,10 @@
 //! file and environment), for `/health/readiness`, the live start-up guard and
 //! `health-check`.
 //!
+//! The exchange venue's health (clock offset, API key permissions) is the latest
+//! heartbeat's `venue`, when that heartbeat was written in the mode being judged (a
+//! testnet key's permissions say nothing about the mainnet key).
+//!
 //! Every query is indexed or bounded (the latest state, the latest heartbeat, at
 //! most a year of daily reports, the alerts of the last 14 days), so the verdict
 //! costs the same on a store of a thousand events as on one of millions.
@@ -12,7 +16,7 @@ use chrono::{Duration, NaiveDate};
 use domain::ports::{DailyReport, Store, StoreError};
 use domain::{Severity, Timestamp, TradingMode};
 use engine::EngineState;
-use readiness::{BlockRateInput, ReadinessInputs, ReadinessReport, ShadowHealth};
+use readiness::{BlockRateInput, ReadinessInputs, ReadinessReport, ShadowHealth, VenueHealthInput};
 use risk_gate::KillSwitchInputs;
 use rust_decimal::Decimal;
 use turnover_governor::{BlockRateVerdict, TurnoverGovernor};
@@ -43,18 +47,34 @@ pub async fn readiness_inputs(
 ) -> Result<ReadinessInputs, StoreError> {
     Ok(inputs_and_risk_book(store, cfg, mode, now, kill_inputs)
         .await?
-        .0)
+        .inputs)
 }
 
-/// The inputs, and the latest risk book they were judged on (read only when account
-/// rules are configured), so that callers that show the book do not read it again.
+/// Everything one evaluation is judged on, read once.
+struct Gathered {
+    inputs: ReadinessInputs,
+    /// The venue health of the latest heartbeat written in the judged mode.
+    venue: Option<VenueHealthInput>,
+    /// The latest risk book (read only when account rules are configured), so that
+    /// callers that show the book do not read it again.
+    risk_book: Option<domain::account::RiskBook>,
+}
+
+/// The venue health a heartbeat's detail carries, when it was written in `mode`.
+pub fn heartbeat_venue(detail: &serde_json::Value, mode: TradingMode) -> Option<VenueHealthInput> {
+    if detail["mode"].as_str() != Some(mode.as_str()) {
+        return None;
+    }
+    serde_json::from_value(detail.get("venue")?.clone()).ok()
+}
+
 async fn inputs_and_risk_book(
     store: &dyn Store,
     cfg: &config::RampartConfig,
     mode: TradingMode,
     now: Timestamp,
     kill_inputs: &KillSwitchInputs,
-) -> Result<(ReadinessInputs, Option<domain::account::RiskBook>), StoreError> {
+) -> Result<Gathered, StoreError> {
     let mut inputs = ReadinessInputs::unknown(now, mode);
     inputs.symbol_allowlist_len = Some(cfg.risk.symbol_allowlist.len());
 
@@ -87,7 +107,11 @@ async fn inputs_and_risk_book(
         risk_book = book;
     }
 
-    inputs.last_heartbeat_at = store.last_heartbeat(INSTANCE).await?.map(|h| h.at);
+    let heartbeat = store.last_heartbeat(INSTANCE).await?;
+    inputs.last_heartbeat_at = heartbeat.as_ref().map(|h| h.at);
+    let venue = heartbeat
+        .as_ref()
+        .and_then(|h| heartbeat_venue(&h.detail, mode));
 
     let reports = store.daily_reports(REPORTS_READ).await?;
     if let Some(latest) = reports.first() {
@@ -108,7 +132,11 @@ async fn inputs_and_risk_book(
         .filter(|a| a.severity == Severity::Critical)
         .count();
     inputs.critical_alerts_in_window = Some(u32::try_from(critical).unwrap_or(u32::MAX));
-    Ok((inputs, risk_book))
+    Ok(Gathered {
+        inputs,
+        venue,
+        risk_book,
+    })
 }
 
 /// Gathers the inputs and evaluates them.
@@ -133,8 +161,27 @@ pub async fn evaluate_with_risk_book(
     now: Timestamp,
     kill_inputs: &KillSwitchInputs,
 ) -> Result<(ReadinessReport, Option<domain::account::RiskBook>), StoreError> {
-    let (inputs, risk_book) = inputs_and_risk_book(store, cfg, mode, now, kill_inputs).await?;
-    Ok((readiness::evaluate(&inputs, &cfg.readiness), risk_book))
+    let g = inputs_and_risk_book(store, cfg, mode, now, kill_inputs).await?;
+    let report = readiness::evaluate_with_venue(&g.inputs, g.venue.as_ref(), &cfg.readiness);
+    Ok((report, g.risk_book))
+}
+
+/// [`evaluate`] with venue health measured just now (the live start-up guard, before any
+/// heartbeat of this session carries it) instead of the latest heartbeat's.
+pub async fn evaluate_with_venue(
+    store: &dyn Store,
+    cfg: &config::RampartConfig,
+    mode: TradingMode,
+    now: Timestamp,
+    kill_inputs: &KillSwitchInputs,
+    venue: Option<&VenueHealthInput>,
+) -> Result<ReadinessReport, StoreError> {
+    let g = inputs_and_risk_book(store, cfg, mode, now, kill_inputs).await?;
+    Ok(readiness::evaluate_with_venue(
+        &g.inputs,
+        venue,
+        &cfg.readiness,
+    ))
 }
 
 fn parse_health(text: &str) -> Option<ShadowHealth> {
@@ -215,6 +262,22 @@ mod tests {
             overall_health: "HEALTHY".into(),
             body: serde_json::json!({"execution": {"fills_with_reference": fills, "avg_slippage_bps": slip}}),
         }
+    }
+
+    #[test]
+    fn venue_health_is_read_from_a_heartbeat_of_the_judged_mode_only() {
+        let detail = serde_json::json!({
+            "mode": "paper",
+            "venue": {"name": "binance", "checked_at": "2026-01-01T00:00:00Z",
+                      "clock_offset_ms": 12, "max_clock_offset_ms": 1000,
+                      "can_trade": true, "can_withdraw": true},
+        });
+        let v = heartbeat_venue(&detail, TradingMode::Paper).unwrap();
+        assert_eq!(v.can_withdraw, Some(true));
+        assert_eq!(v.clock_offset_ms, Some(12));
+        assert_eq!(heartbeat_venue(&detail, TradingMode::Live), None);
+        let dry = serde_json::json!({"mode": "dry-run"});
+        assert_eq!(heartbeat_venue(&dry, TradingMode::DryRun), None);
     }
 
     #[test]

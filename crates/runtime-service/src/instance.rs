@@ -91,6 +91,16 @@ pub struct Heartbeat {
     pub level: String,
     /// Whether any kill-switch source is active.
     pub kill_switch_active: bool,
+    /// The exchange venue's health (paper and live modes): clock offset and API key
+    /// permissions, judged by readiness.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub venue: Option<readiness::VenueHealthInput>,
+    /// Times the live feed reconnected (live feeds only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feed_reconnects: Option<u64>,
+    /// Reconciliations run after a feed reconnect in this session (live feeds only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reconnect_reconciliations: Option<u64>,
 }
 
 /// Writes the heartbeat file atomically (temp file, then rename).

@@ -7,6 +7,8 @@
 //! - [`operator`] — the operator subcommands (kill switch, drills, reports, audit)
 //! - [`health`] — `health-check`: the verdict as text, JSON or an exit code
 //! - [`gather`] — readiness inputs read from the store
+//! - [`exchange`] — the exchange per mode (Binance testnet/mainnet), API keys, venue
+//!   health for readiness, reconciliation after a feed reconnect
 //! - [`daily`] — the daily report
 //! - [`shadow`] — the shadow collector built from `[shadow]`
 //! - [`weekly`] — the weekly evidence report (JSON, Markdown, PNG) and the promotion gates
@@ -21,6 +23,7 @@
 pub mod cli;
 pub mod daily;
 pub mod error;
+pub mod exchange;
 pub mod gather;
 pub mod health;
 pub mod instance;

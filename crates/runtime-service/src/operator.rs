@@ -21,7 +21,9 @@ use serde_json::json;
 
 use crate::error::RuntimeError;
 use crate::instance::{InstanceLock, write_atomically};
-use crate::session::{apply_pending_requests, build_engine, kill_file, kill_switch_inputs};
+use crate::session::{
+    apply_pending_requests, build_engine, kill_file, kill_switch_inputs, paper_venue,
+};
 use crate::{daily, gather};
 
 /// How long a command waits for a running runtime to apply its request.
@@ -86,8 +88,16 @@ pub async fn request(env: &OperatorEnv, command: OperatorCommand) -> Result<Stri
     match lock {
         Some(_lock) => {
             let clock = account_clock(store.as_ref()).await?;
-            let (mut engine, _) =
-                build_engine(env.mode, &cfg, "operator", &[], store.clone(), clock).await?;
+            let (mut engine, _) = build_engine(
+                env.mode,
+                &cfg,
+                "operator",
+                &[],
+                paper_venue()?,
+                store.clone(),
+                clock,
+            )
+            .await?;
             let kill = kill_file(&cfg, &env.data_dir);
             engine.set_kill_switch_inputs(kill_switch_inputs(&kill, &cfg.kill_switch.env_var));
             let done = apply_pending_requests(&mut engine, store.as_ref()).await?;

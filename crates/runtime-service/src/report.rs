@@ -58,6 +58,13 @@ pub fn render(report: &SessionReport) -> String {
         "  {:<26}{} submitted, {} filled, {} rejected, {} unknown",
         "orders", s.orders_submitted, s.fills, s.orders_rejected, s.orders_unknown
     );
+    if report.reconnect_reconciliations > 0 {
+        let _ = writeln!(
+            out,
+            "  {:<26}{}",
+            "reconnect reconciliations", report.reconnect_reconciliations
+        );
+    }
     let _ = writeln!(
         out,
         "  {:<26}{}",

@@ -3,6 +3,15 @@
 //! The default session is a dry-run replay of the bundled demo candles on a
 //! simulated clock: the same engine, guardrails and store as live, so a newcomer
 //! sees the whole guarded pipeline work on a machine with no network.
+//!
+//! The venue follows the mode: the paper venue (simulated fills) in dry-run, Binance
+//! in paper (spot testnet) and live (mainnet) modes, which need `--feed binance` and the
+//! API key pair ([`crate::exchange`]). Stored orders that were working or in doubt are
+//! reconciled with the venue at start-up and again after every feed reconnect, before
+//! the next event.
+//!
+//! The engine's clock is data time in a replay (a year of candles in seconds) and the
+//! wall clock on a live feed (never going backwards), as ARCHITECTURE.md's mode table says.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,6 +30,7 @@ use replay::{MergedCandles, SymbolFile, TimeRange};
 use risk_gate::KillSwitchInputs;
 
 use crate::error::RuntimeError;
+use crate::exchange::{self, BinanceSession, ExchangeWatch};
 use crate::instance::{Heartbeat, write_heartbeat};
 use crate::status::{StatusBoard, StatusSnapshot};
 use crate::{daily, gather};
@@ -86,13 +96,22 @@ pub struct SessionReport {
     pub interrupted: bool,
     /// Notices from loading the configuration (overrides applied or ignored).
     pub notices: Vec<String>,
+    /// Reconciliations with the venue after a feed reconnect (live feeds only).
+    pub reconnect_reconciliations: u64,
 }
 
 /// The engine as the runtime composes it: any venue, any store, any clock.
 pub type RuntimeEngine = Engine<dyn ExecutionVenue, dyn Store, dyn Clock>;
 
+/// The simulated venue of dry-run sessions and of operator commands run without a runtime.
+pub fn paper_venue() -> Result<Arc<dyn ExecutionVenue>, RuntimeError> {
+    Ok(Arc::new(
+        PaperVenue::new(PaperConfig::default()).map_err(|e| RuntimeError::Venue(e.to_string()))?,
+    ))
+}
+
 /// Builds the engine of a runtime (the session's, or an operator command's when
-/// no runtime is running) and restores the stored state, if any.
+/// no runtime is running) on `venue` and restores the stored state, if any.
 ///
 /// Returns the engine and the time of the last market event the stored state had
 /// processed (a resumed session skips everything up to it).
@@ -101,12 +120,10 @@ pub async fn build_engine(
     cfg: &config::RampartConfig,
     run_id: &str,
     symbols: &[Symbol],
+    venue: Arc<dyn ExecutionVenue>,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
 ) -> Result<(RuntimeEngine, Option<Timestamp>), RuntimeError> {
-    let venue: Arc<dyn ExecutionVenue> = Arc::new(
-        PaperVenue::new(PaperConfig::default()).map_err(|e| RuntimeError::Venue(e.to_string()))?,
-    );
     let mut strategies: BTreeMap<Symbol, Vec<Box<dyn Strategy>>> = BTreeMap::new();
     for symbol in symbols {
         let s = strategies::build(
@@ -238,8 +255,15 @@ pub async fn run_session_with(
 ) -> Result<SessionReport, RuntimeError> {
     check_options(opts)?;
     let cfg = loaded.config;
-    let (mut source, symbols) = open_source(opts, &cfg)?;
+    let (mut source, symbols, binance) = open_source(opts, &cfg)?;
     let feed = opts.feed.as_str();
+    let venue: Arc<dyn ExecutionVenue> = match binance.as_ref().and_then(|b| b.venue.clone()) {
+        Some(venue) => venue,
+        None => paper_venue()?,
+    };
+    let mut watch = binance
+        .as_ref()
+        .map_or_else(ExchangeWatch::none, ExchangeWatch::binance);
 
     let wall = SystemClock;
     let run_id = opts
@@ -252,6 +276,7 @@ pub async fn run_session_with(
         &cfg,
         &run_id,
         &symbols,
+        venue,
         store.clone(),
         sim.clone(),
     )
@@ -264,6 +289,12 @@ pub async fn run_session_with(
         // Operator requests applied while no runtime ran were stamped at this time.
         sim.advance_to(t)
             .map_err(|e| RuntimeError::BadInput(format!("stored state is from the future: {e}")))?;
+    }
+    let live_feed = matches!(source, Source::Live(_));
+    if live_feed {
+        // What happens before the first event (reconciliation, the live start-up guard) is
+        // stamped with the wall clock, not the clock's starting point.
+        step_clock(&sim, true, wall.now(), wall.now())?;
     }
     // Orders that were working or in doubt when the last session stopped: checked
     // against the venue before any event (and before new orders are allowed).
@@ -287,15 +318,28 @@ pub async fn run_session_with(
         "session started"
     );
 
+    // The exchange's clock and the API key's permissions, for readiness (paper and live).
+    if let Some(health) = watch.check_venue(wall.now()).await {
+        tracing::info!(
+            venue = %health.name,
+            clock_offset_ms = ?health.clock_offset_ms,
+            max_clock_offset_ms = health.max_clock_offset_ms,
+            can_trade = ?health.can_trade,
+            can_withdraw = ?health.can_withdraw,
+            "venue health checked"
+        );
+    }
+
     let kill_file = kill_file(&cfg, &opts.data_dir);
     engine.set_kill_switch_inputs(kill_switch_inputs(&kill_file, &cfg.kill_switch.env_var));
     if opts.mode == TradingMode::Live {
-        let report = gather::evaluate(
+        let report = gather::evaluate_with_venue(
             store.as_ref(),
             &cfg,
             opts.mode,
             wall.now(),
             engine.kill_switch_inputs(),
+            watch.health().as_ref(),
         )
         .await?;
         live_startup_guard(&mut engine, &report).await?;
@@ -322,6 +366,7 @@ pub async fn run_session_with(
         opts,
         &run_id,
         feed,
+        &watch,
         wall.now(),
     )
     .await?;
@@ -343,12 +388,17 @@ pub async fn run_session_with(
         if opts.iterations >= 0 && processed >= opts.iterations {
             break;
         }
-        let event = match source.next().await? {
+        let next = source.next().await?;
+        // The feed reconnected: what was working or in doubt at the venue is reconciled
+        // before the next event can place an order.
+        watch.after_reconnect(&mut engine, wall.now()).await?;
+        let event = match next {
             Next::Event(event) => event,
             Next::End => break,
             Next::Idle => {
                 // A live feed between candles: requests, heartbeat and status go on.
                 let now = wall.now();
+                watch.check_venue_if_due(now).await;
                 beat(
                     &mut engine,
                     store.as_ref(),
@@ -356,6 +406,7 @@ pub async fn run_session_with(
                     opts,
                     &run_id,
                     feed,
+                    &watch,
                     now,
                 )
                 .await?;
@@ -422,8 +473,7 @@ pub async fn run_session_with(
             write_weekly(&mut engine, store.as_ref(), &cfg, opts, earlier, wall.now()).await?;
         }
         report_day = Some(day);
-        sim.advance_to(at)
-            .map_err(|e| RuntimeError::BadInput(format!("replay went back in time: {e}")))?;
+        step_clock(&sim, live_feed, at, wall.now())?;
         engine.set_kill_switch_inputs(kill_switch_inputs(&kill_file, &cfg.kill_switch.env_var));
         let submitted = engine.orders_submitted();
         let started = stopwatch();
@@ -450,6 +500,7 @@ pub async fn run_session_with(
         processed += 1;
         let now = wall.now();
         if last_beat.is_none_or(|t| now - t >= Duration::seconds(1)) {
+            watch.check_venue_if_due(now).await;
             beat(
                 &mut engine,
                 store.as_ref(),
@@ -457,6 +508,7 @@ pub async fn run_session_with(
                 opts,
                 &run_id,
                 feed,
+                &watch,
                 now,
             )
             .await?;
@@ -471,6 +523,7 @@ pub async fn run_session_with(
         opts,
         &run_id,
         feed,
+        &watch,
         now,
     )
     .await?;
@@ -505,6 +558,7 @@ pub async fn run_session_with(
         summary,
         interrupted,
         notices: loaded.notices,
+        reconnect_reconciliations: watch.reconciliations(),
     })
 }
 
@@ -610,11 +664,12 @@ impl Source {
     }
 }
 
-/// The session's source and the symbols it trades.
+/// The session's source, the symbols it trades, and its Binance connection (feed
+/// counters, and the order venue in paper and live modes).
 fn open_source(
     opts: &SessionOptions,
     cfg: &config::RampartConfig,
-) -> Result<(Source, Vec<Symbol>), RuntimeError> {
+) -> Result<(Source, Vec<Symbol>, Option<BinanceSession>), RuntimeError> {
     match opts.feed {
         FeedKind::Replay => {
             let files = replay_files(opts.data.as_deref().unwrap_or(Path::new(BUNDLED_DATA_DIR)))?;
@@ -622,19 +677,13 @@ fn open_source(
             Ok((
                 Source::Replay(MergedCandles::open(files, TimeRange::ALL)?),
                 symbols,
+                None,
             ))
         }
         FeedKind::Binance => {
             let symbols = cfg.risk.symbol_allowlist.clone();
-            let rest = binance::RestClient::new(
-                binance_config(cfg)?,
-                None, // dry-run: public endpoints only, no key
-                Arc::new(SystemClock),
-            )
-            .map_err(|e| RuntimeError::BadInput(format!("[binance]: {e}")))?;
-            let feed = binance::BinanceKlineFeed::start(Arc::new(rest), symbols.clone())
-                .map_err(|e| RuntimeError::BadInput(format!("[binance]: {e}")))?;
-            Ok((Source::live(Box::new(feed)), symbols))
+            let (feed, session) = exchange::open_binance(cfg, opts.mode, &symbols)?;
+            Ok((Source::live(Box::new(feed)), symbols, Some(session)))
         }
         FeedKind::Coinbase => Err(RuntimeError::BadInput(
             "--feed coinbase is not available yet: it arrives with its exchange adapter; use --feed replay or binance"
@@ -643,18 +692,9 @@ fn open_source(
     }
 }
 
-/// The Binance adapter's settings: its defaults (mainnet) overridden by `[binance]`.
-pub fn binance_config(cfg: &config::RampartConfig) -> Result<binance::BinanceConfig, RuntimeError> {
-    let config: binance::BinanceConfig = toml::Value::Table(cfg.binance.clone())
-        .try_into()
-        .map_err(|e| RuntimeError::BadInput(format!("[binance]: {e}")))?;
-    config
-        .validate()
-        .map_err(|e| RuntimeError::BadInput(format!("[binance]: {e}")))?;
-    Ok(config)
-}
-
-/// Once a second: operator requests, heartbeat (file and store), status board.
+/// Once a second: operator requests, heartbeat (file and store, with the venue's health),
+/// status board.
+#[allow(clippy::too_many_arguments)]
 async fn beat(
     engine: &mut RuntimeEngine,
     store: &dyn Store,
@@ -662,10 +702,16 @@ async fn beat(
     opts: &SessionOptions,
     run_id: &str,
     feed: &str,
+    watch: &ExchangeWatch,
     now: Timestamp,
 ) -> Result<(), RuntimeError> {
     apply_pending_requests(engine, store).await?;
-    let hb = heartbeat(engine, run_id, opts.mode, feed, now);
+    let mut hb = heartbeat(engine, run_id, opts.mode, feed, now);
+    hb.venue = watch.health();
+    hb.feed_reconnects = watch.feed_reconnects();
+    if hb.feed_reconnects.is_some() {
+        hb.reconnect_reconciliations = Some(watch.reconciliations());
+    }
     write_heartbeat(&opts.data_dir, &hb)?;
     store
         .put_heartbeat(&domain::ports::Heartbeat {
@@ -707,6 +753,26 @@ fn log_events(engine: &RuntimeEngine) {
             _ => {}
         }
     }
+}
+
+/// Moves the engine's clock for the next step. A replay runs on data time (`at`; going
+/// back is an error naming the data). A live feed runs on the wall clock, never backwards:
+/// its candles arrive after they close, and those of several symbols (or backfilled after
+/// a reconnect) interleave out of time order.
+fn step_clock(
+    sim: &SimClock,
+    live_feed: bool,
+    at: Timestamp,
+    wall: Timestamp,
+) -> Result<(), RuntimeError> {
+    if live_feed {
+        let to = wall.max(sim.now());
+        return sim
+            .advance_to(to)
+            .map_err(|e| RuntimeError::BadInput(format!("engine clock: {e}")));
+    }
+    sim.advance_to(at)
+        .map_err(|e| RuntimeError::BadInput(format!("replay went back in time: {e}")))
 }
 
 /// A monotonic stopwatch for latency metrics (never a domain time).
@@ -751,17 +817,24 @@ pub fn check_options(opts: &SessionOptions) -> Result<(), RuntimeError> {
                 mode.as_str()
             )));
         }
-        (FeedKind::Binance, TradingMode::DryRun) => {
+        (
+            FeedKind::Binance,
+            mode @ (TradingMode::DryRun | TradingMode::Paper | TradingMode::Live),
+        ) => {
             if opts.speed.is_some() || opts.data.is_some() {
                 return Err(RuntimeError::BadInput(
                     "--speed and --data apply to replays; --feed binance streams live candles"
                         .into(),
                 ));
             }
+            if exchange::trades_at_exchange(mode) {
+                // The key pair is checked before anything is written.
+                exchange::binance_credentials(mode)?;
+            }
         }
         (FeedKind::Binance, mode) => {
             return Err(RuntimeError::BadInput(format!(
-                "--mode {} with --feed binance needs the Binance order venue wired (testnet or mainnet keys); only dry-run is available yet",
+                "--mode {} does not run on --feed binance; use dry-run, paper or live",
                 mode.as_str()
             )));
         }
@@ -833,6 +906,9 @@ fn heartbeat(
         equity: engine.portfolio().equity().value().round_dp(2).to_string(),
         level: engine.preservation().level().as_str().to_string(),
         kill_switch_active: engine.kill_switch_active(),
+        venue: None,
+        feed_reconnects: None,
+        reconnect_reconciliations: None,
     }
 }
 

@@ -3,44 +3,11 @@
 //! (../shared/fixtures/binance/ws_kline_event_doc_example.json), REST answers klines.
 
 use futures::SinkExt;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::fake_binance::{kline, this_minute_ms};
 use crate::support::*;
-
-fn kline_sample() -> Value {
-    let text =
-        std::fs::read_to_string(shared().join("fixtures/binance/ws_kline_event_doc_example.json"))
-            .unwrap();
-    serde_json::from_str(&text).unwrap()
-}
-
-/// A closed 1-minute kline frame of the combined stream (prices made consistent: the
-/// documented sample's open lies below its low).
-fn kline(venue: &str, open_ms: i64, price: &str) -> String {
-    let mut data = kline_sample();
-    data["s"] = json!(venue);
-    data["E"] = json!(open_ms + 60_000);
-    let k = &mut data["k"];
-    k["s"] = json!(venue);
-    k["i"] = json!("1m");
-    k["t"] = json!(open_ms);
-    k["T"] = json!(open_ms + 59_999);
-    k["x"] = json!(true);
-    for field in ["o", "h", "l", "c"] {
-        k[field] = json!(price);
-    }
-    json!({"stream": format!("{}@kline_1m", venue.to_ascii_lowercase()), "data": data}).to_string()
-}
-
-#[allow(clippy::disallowed_methods)] // the fake exchange lives in wall-clock time
-fn this_minute_ms() -> i64 {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis();
-    i64::try_from(now).unwrap() / 60_000 * 60_000
-}
 
 /// Starts the fake REST and WebSocket servers; returns (rest base URL, ws base URL).
 fn fake_binance() -> (String, String) {
@@ -66,7 +33,7 @@ fn fake_binance() -> (String, String) {
                     let open = start + i * 60_000;
                     for (venue, price) in [("BTCUSDT", "42000.5"), ("ETHUSDT", "2200.25")] {
                         if ws
-                            .send(Message::text(kline(venue, open, price)))
+                            .send(Message::text(kline(venue, 60_000, open, price)))
                             .await
                             .is_err()
                         {
@@ -109,12 +76,23 @@ fn dry_run_on_live_binance_candles() {
 }
 
 #[test]
-fn binance_feed_refuses_paper_mode_and_replay_flags() {
+fn binance_feed_refuses_replay_flags_and_replays_refuse_paper_and_live() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run(dir.path(), &["--feed", "binance", "--mode", "paper"]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("only dry-run"), "{}", stderr(&out));
     let out = run(dir.path(), &["--feed", "binance", "--speed", "60"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--speed and --data"),
+        "{}",
+        stderr(&out)
+    );
+    for mode in ["paper", "live"] {
+        let out = run(dir.path(), &["--mode", mode]);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("needs a live feed"),
+            "{}",
+            stderr(&out)
+        );
+    }
     assert!(!dir.path().join("rampart.db").exists());
 }

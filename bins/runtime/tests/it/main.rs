@@ -5,9 +5,11 @@ mod support;
 
 mod binance;
 mod crash;
+mod fake_binance;
 mod ftmo;
 mod lifecycle;
 mod operator;
+mod paper;
 mod session;
 mod shadow;
 mod telegram;

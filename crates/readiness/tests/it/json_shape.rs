@@ -2,10 +2,10 @@
 //! read it back.
 
 use domain::TradingMode;
-use readiness::{ReadinessConfig, ReadinessDocument, evaluate, exit_code};
+use readiness::{ReadinessConfig, ReadinessDocument, evaluate, evaluate_with_venue, exit_code};
 use serde_json::json;
 
-use crate::support::paper_trading_for;
+use crate::support::{healthy_venue, paper_trading_for};
 
 #[test]
 fn report_serialises_to_the_endpoint_json() {
@@ -56,6 +56,9 @@ fn report_serialises_to_the_endpoint_json() {
             "shadow_health": {"status": "ok", "detail": "HEALTHY"},
             "symbol_allowlist": {"status": "ok", "detail": "checked in live mode only (mode dry-run)"},
             "turnover_block_rate": {"status": "ok", "detail": "42% (healthy band 5%–70%)"},
+            "venue_clock": {"status": "ok", "detail": "no exchange venue in dry-run mode (simulated fills)"},
+            "venue_trading": {"status": "ok", "detail": "no exchange venue in dry-run mode (simulated fills)"},
+            "venue_withdrawals": {"status": "ok", "detail": "no exchange venue in dry-run mode (simulated fills)"},
             "weeks_counted": {"status": "warning", "detail": "Paper trading weeks counted (1) below minimum (2)"}
         }
     });
@@ -69,8 +72,9 @@ fn report_serialises_to_the_endpoint_json() {
 
 #[test]
 fn top_level_keys_are_exactly_the_documented_ones() {
-    let report = evaluate(
+    let report = evaluate_with_venue(
         &paper_trading_for(30, TradingMode::Live),
+        Some(&healthy_venue()),
         &ReadinessConfig::default(),
     );
     let json = serde_json::to_value(&report).unwrap();
@@ -98,7 +102,7 @@ fn top_level_keys_are_exactly_the_documented_ones() {
         json["live_rollout_next_actions"],
         json!(["System ready for live rollout"])
     );
-    assert_eq!(json["components"].as_object().unwrap().len(), 12);
+    assert_eq!(json["components"].as_object().unwrap().len(), 15);
 }
 
 #[test]

@@ -6,12 +6,17 @@ use domain::{
     AccountBreach, AccountRule, BreachLine, Money, PreservationLevel, Readiness, TradingMode,
 };
 use readiness::{
-    AccountRulesInput, ComponentState, ReadinessConfig, ReadinessInputs, ReadinessReason, evaluate,
-    exit_code,
+    AccountRulesInput, ComponentState, ReadinessConfig, ReadinessInputs, ReadinessReason,
+    ReadinessReport, evaluate_with_venue, exit_code,
 };
 use rust_decimal_macros::dec;
 
-use crate::support::{now, paper_trading_for};
+use crate::support::{healthy_venue, now, paper_trading_for};
+
+/// Evaluates as a runtime on a healthy Binance account records it.
+fn evaluate(inputs: &ReadinessInputs, config: &ReadinessConfig) -> ReadinessReport {
+    evaluate_with_venue(inputs, Some(&healthy_venue()), config)
+}
 
 fn codes(inputs: &ReadinessInputs) -> Vec<&'static str> {
     evaluate(inputs, &ReadinessConfig::default())
@@ -23,7 +28,7 @@ fn codes(inputs: &ReadinessInputs) -> Vec<&'static str> {
 
 #[test]
 fn a_fresh_database_is_no_go_and_says_what_is_missing() {
-    let report = evaluate(
+    let report = readiness::evaluate(
         &ReadinessInputs::unknown(now(), TradingMode::DryRun),
         &ReadinessConfig::default(),
     );
@@ -156,4 +161,55 @@ fn a_stalled_runtime_after_a_lockdown_reports_every_problem_worst_first() {
     );
     // Recent alerts are rollout evidence: they do not lower a paper run's overall on their own.
     assert_eq!(report.overall_reasons().count(), 3);
+}
+
+#[test]
+fn a_key_that_can_withdraw_blocks_paper_health_and_live_start_up() {
+    let inputs = paper_trading_for(20, TradingMode::Paper);
+    let mut venue = healthy_venue();
+    venue.can_withdraw = Some(true);
+    let report = evaluate_with_venue(&inputs, Some(&venue), &ReadinessConfig::default());
+    assert_eq!(report.overall(), Readiness::NoGo, "a system criterion");
+    assert_eq!(report.exit_code(), 2);
+    let codes: Vec<_> = report.reasons().iter().map(ReadinessReason::code).collect();
+    assert_eq!(codes, ["venue_withdrawals_enabled"]);
+    assert_eq!(
+        report.components()["venue_withdrawals"].status,
+        ComponentState::Critical
+    );
+
+    let mut live = inputs.clone();
+    live.mode = TradingMode::Live;
+    venue.can_withdraw = Some(false);
+    venue.clock_offset_ms = Some(-1800);
+    let report = evaluate_with_venue(&live, Some(&venue), &ReadinessConfig::default());
+    assert_eq!(report.live_rollout_readiness(), Readiness::NoGo);
+    assert_eq!(
+        report.reasons()[0].message(),
+        "Clock offset to the binance server is -1800 ms (limit 1000 ms)"
+    );
+}
+
+#[test]
+fn live_start_up_without_venue_health_is_no_go_and_a_dry_run_does_not_need_it() {
+    let dry = paper_trading_for(20, TradingMode::DryRun);
+    assert!(readiness::evaluate(&dry, &ReadinessConfig::default()).is_go());
+
+    let mut live = dry;
+    live.mode = TradingMode::Live;
+    let report = readiness::evaluate(&live, &ReadinessConfig::default());
+    assert_eq!(report.live_rollout_readiness(), Readiness::NoGo);
+    let criteria: Vec<_> = report
+        .reasons()
+        .iter()
+        .map(|r| (r.code(), r.criterion().as_str()))
+        .collect();
+    assert_eq!(
+        criteria,
+        [
+            ("input_missing", "venue_clock"),
+            ("input_missing", "venue_withdrawals"),
+            ("input_missing", "venue_trading"),
+        ]
+    );
 }

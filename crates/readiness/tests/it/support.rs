@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::{PreservationLevel, Ratio, TradingMode};
-use readiness::{BlockRateInput, ReadinessInputs, ShadowHealth};
+use readiness::{BlockRateInput, ReadinessInputs, ShadowHealth, VenueHealthInput};
 use rust_decimal_macros::dec;
 
 pub fn now() -> DateTime<Utc> {
@@ -28,5 +28,18 @@ pub fn paper_trading_for(days: u32, mode: TradingMode) -> ReadinessInputs {
         slippage_prior_bps: Some(dec!(3.9)),
         critical_alerts_in_window: Some(0),
         ..ReadinessInputs::unknown(now, mode)
+    }
+}
+
+/// Binance as a healthy paper or live runtime records it: a small clock offset, trading
+/// enabled, withdrawals disabled.
+pub fn healthy_venue() -> VenueHealthInput {
+    VenueHealthInput {
+        name: "binance".into(),
+        checked_at: now() - Duration::minutes(3),
+        clock_offset_ms: Some(35),
+        max_clock_offset_ms: 1000,
+        can_trade: Some(true),
+        can_withdraw: Some(false),
     }
 }
