@@ -192,6 +192,10 @@ pub struct KlineFeedConfig {
     /// Also subscribe to `<symbol>@trade` on the same connection and deliver every trade as
     /// `MarketEvent::Trade` (live only: trades missed while disconnected are not fetched).
     pub trades: bool,
+    /// Closed candles per symbol fetched over REST at start-up to warm the strategies up
+    /// before the first live candle (their signals on that history are discarded); 0 turns
+    /// the warm-up off.
+    pub warm_up_candles: u32,
 }
 
 impl Default for KlineFeedConfig {
@@ -205,6 +209,7 @@ impl Default for KlineFeedConfig {
             connect_timeout_ms: 10_000,
             poll_interval_ms: None,
             trades: false,
+            warm_up_candles: 200,
         }
     }
 }
@@ -232,6 +237,12 @@ impl KlineFeedConfig {
             if value == 0 {
                 problems.push(format!("binance.feed.{key} = 0: expected > 0"));
             }
+        }
+        if self.warm_up_candles > 10_000 {
+            problems.push(format!(
+                "binance.feed.warm_up_candles = {}: expected at most 10000",
+                self.warm_up_candles
+            ));
         }
         if self.reconnect_backoff_max_ms < self.reconnect_backoff_initial_ms {
             problems.push(format!(

@@ -14,11 +14,20 @@
 //! API key's permissions, read at start-up, after every feed reconnect and every
 //! [`VENUE_CHECK_INTERVAL`]; the heartbeat carries it so readiness (and the live start-up
 //! guard) can judge it.
+//!
+//! Also here: the strategies' warm-up on REST history before the first live candle
+//! ([`warm_up`]), the exchange-filter refresh on `[binance] filter_refresh_interval_secs`
+//! (paper and live: each change is a `filter_changed` alert and the gate checks against
+//! the new filters), and the adapter's metrics for `/metrics` ([`ExchangeWatch::metrics`]).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use binance::credential::{API_KEY_VAR, API_SECRET_VAR};
-use binance::{BinanceConfig, BinanceKlineFeed, BinanceVenue, Credentials, FeedStats, RestClient};
+use binance::{
+    BinanceConfig, BinanceKlineFeed, BinanceVenue, Credentials, FeedStats, FilterWatch,
+    KlineInterval, RestClient, VenueMetrics,
+};
 use chrono::Duration;
 use domain::{Symbol, SystemClock, Timestamp, TradingMode};
 use readiness::VenueHealthInput;
@@ -184,10 +193,15 @@ pub async fn check_venue(venue: &BinanceVenue, now: Timestamp) -> VenueHealthInp
 /// followed by a reconciliation before the next event) and the venue's health.
 pub struct ExchangeWatch {
     stats: Option<Arc<FeedStats>>,
+    rest: Option<Arc<RestClient>>,
     venue: Option<Arc<BinanceVenue>>,
     reconnects_seen: u64,
     reconciliations: u64,
     health: Option<VenueHealthInput>,
+    /// The watched exchange filters (paper and live), read at the first refresh.
+    filters: Option<FilterWatch>,
+    next_filter_refresh: Option<Timestamp>,
+    filter_changes: u64,
 }
 
 impl ExchangeWatch {
@@ -195,10 +209,14 @@ impl ExchangeWatch {
     pub fn none() -> Self {
         Self {
             stats: None,
+            rest: None,
             venue: None,
             reconnects_seen: 0,
             reconciliations: 0,
             health: None,
+            filters: None,
+            next_filter_refresh: None,
+            filter_changes: 0,
         }
     }
 
@@ -207,6 +225,7 @@ impl ExchangeWatch {
         Self {
             reconnects_seen: session.stats.reconnects(),
             stats: Some(session.stats.clone()),
+            rest: Some(session.rest.clone()),
             venue: session.venue.clone(),
             ..Self::none()
         }
@@ -240,6 +259,82 @@ impl ExchangeWatch {
             health.clock_offset_ms = Some(offset);
         }
         Some(health)
+    }
+
+    /// The adapter's metrics now (feed counters, clock offset, request weight); `None`
+    /// without an exchange feed.
+    pub fn metrics(&self) -> Option<VenueMetrics> {
+        Some(VenueMetrics::snapshot(
+            self.stats.as_ref()?,
+            self.rest.as_ref()?,
+        ))
+    }
+
+    /// Exchange-filter changes recorded in this session.
+    pub fn filter_changes(&self) -> u64 {
+        self.filter_changes
+    }
+
+    /// Paper and live: re-reads the exchange filters of `symbols` when the refresh is due
+    /// (the first call reads them and schedules the next read), hands the filters of the
+    /// symbols open for trading to the engine and records each change as an alert. A
+    /// failed read is logged and retried at the next due time; the filters in force stay.
+    pub async fn refresh_filters_if_due(
+        &mut self,
+        engine: &mut RuntimeEngine,
+        symbols: &[Symbol],
+        now: Timestamp,
+    ) -> Result<(), RuntimeError> {
+        let (Some(rest), Some(_)) = (self.rest.clone(), self.venue.as_ref()) else {
+            return Ok(());
+        };
+        if self.next_filter_refresh.is_some_and(|next| now < next) {
+            return Ok(());
+        }
+        let interval = Duration::from_std(rest.config().filter_refresh_interval())
+            .unwrap_or(Duration::hours(1));
+        self.next_filter_refresh = Some(now + interval);
+        let changes = match self.filters.as_mut() {
+            None => match FilterWatch::load(&rest, symbols).await {
+                Ok(watch) => {
+                    self.filters = Some(watch);
+                    Vec::new()
+                }
+                Err(e) => {
+                    tracing::warn!(
+                        "exchange filters: first read failed, retried at the next refresh: {e}"
+                    );
+                    return Ok(());
+                }
+            },
+            Some(watch) => match watch.refresh(&rest).await {
+                Ok(changes) => changes,
+                Err(e) => {
+                    tracing::warn!(
+                        "exchange filters: refresh failed, the filters in force stay: {e}"
+                    );
+                    return Ok(());
+                }
+            },
+        };
+        let Some(watch) = self.filters.as_ref() else {
+            return Ok(());
+        };
+        let trading: BTreeMap<Symbol, domain::InstrumentFilters> = watch
+            .filters()
+            .into_iter()
+            .filter(|(s, _)| watch.is_trading(s))
+            .collect();
+        for change in &changes {
+            tracing::warn!(symbol = %change.symbol, "exchange filter changed: {change}");
+        }
+        let notes: Vec<(Symbol, bool, String)> = changes
+            .iter()
+            .map(|c| (c.symbol.clone(), c.stops_trading(), c.to_string()))
+            .collect();
+        self.filter_changes += notes.len() as u64;
+        engine.refresh_filters(trading, &notes).await?;
+        Ok(())
     }
 
     /// Times the feed reconnected, as its counter says.
@@ -289,6 +384,47 @@ impl ExchangeWatch {
         }
         Ok(true)
     }
+}
+
+/// Warms the strategies up before the first live candle: the latest `warm_up_candles`
+/// closed candles of each symbol over REST, oldest first, through
+/// `Engine::warm_up_history` (signals discarded, noted in the audit trail). Returns the
+/// close time of the last warm-up candle per symbol: a live candle at or before it was
+/// already seen and is skipped. A failed fetch is logged and that symbol starts cold.
+pub async fn warm_up(
+    engine: &mut RuntimeEngine,
+    rest: &RestClient,
+    symbols: &[Symbol],
+    now: Timestamp,
+) -> Result<BTreeMap<Symbol, Timestamp>, RuntimeError> {
+    let feed = &rest.config().feed;
+    let Ok(interval) = feed.interval.parse::<KlineInterval>() else {
+        return Ok(BTreeMap::new());
+    };
+    if feed.warm_up_candles == 0 {
+        return Ok(BTreeMap::new());
+    }
+    let span = Duration::milliseconds(interval.millis() * i64::from(feed.warm_up_candles));
+    let mut candles = Vec::new();
+    for symbol in symbols {
+        match rest.klines_history(symbol, interval, now - span, now).await {
+            Ok(history) => candles.extend(history),
+            Err(e) => tracing::warn!(
+                symbol = %symbol,
+                "warm-up: history not fetched, the strategies start cold: {e}"
+            ),
+        }
+    }
+    candles.sort_by_key(|c| c.close_time());
+    let mut warmed: BTreeMap<Symbol, Timestamp> = BTreeMap::new();
+    for c in &candles {
+        warmed.insert(c.symbol().clone(), c.close_time());
+    }
+    let used = engine.warm_up_history(candles).await?;
+    if used > 0 {
+        tracing::info!(candles = used, "strategies warmed up on REST history");
+    }
+    Ok(warmed)
 }
 
 #[cfg(test)]

@@ -65,6 +65,20 @@ pub fn render(report: &SessionReport) -> String {
             "reconnect reconciliations", report.reconnect_reconciliations
         );
     }
+    if report.filter_changes > 0 {
+        let _ = writeln!(
+            out,
+            "  {:<26}{}",
+            "exchange filter changes", report.filter_changes
+        );
+    }
+    if report.warm_up_duplicates > 0 {
+        let _ = writeln!(
+            out,
+            "  {:<26}{}",
+            "candles seen in warm-up", report.warm_up_duplicates
+        );
+    }
     let _ = writeln!(
         out,
         "  {:<26}{}",

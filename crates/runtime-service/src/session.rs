@@ -98,6 +98,10 @@ pub struct SessionReport {
     pub notices: Vec<String>,
     /// Reconciliations with the venue after a feed reconnect (live feeds only).
     pub reconnect_reconciliations: u64,
+    /// Live candles skipped because the start-up warm-up had already fed them.
+    pub warm_up_duplicates: u64,
+    /// Exchange-filter changes seen by the refresh (paper and live).
+    pub filter_changes: u64,
 }
 
 /// The engine as the runtime composes it: any venue, any store, any clock.
@@ -330,6 +334,17 @@ pub async fn run_session_with(
         );
     }
 
+    // A live feed's strategies start from the latest closed candles instead of cold, and
+    // the exchange filters the gate checks against are Binance's (paper and live).
+    let warmed = match &binance {
+        Some(b) => exchange::warm_up(&mut engine, &b.rest, &symbols, wall.now()).await?,
+        None => BTreeMap::new(),
+    };
+    let mut already_seen = 0u64;
+    watch
+        .refresh_filters_if_due(&mut engine, &symbols, wall.now())
+        .await?;
+
     let kill_file = kill_file(&cfg, &opts.data_dir);
     engine.set_kill_switch_inputs(kill_switch_inputs(&kill_file, &cfg.kill_switch.env_var));
     if opts.mode == TradingMode::Live {
@@ -399,6 +414,9 @@ pub async fn run_session_with(
                 // A live feed between candles: requests, heartbeat and status go on.
                 let now = wall.now();
                 watch.check_venue_if_due(now).await;
+                watch
+                    .refresh_filters_if_due(&mut engine, &symbols, now)
+                    .await?;
                 beat(
                     &mut engine,
                     store.as_ref(),
@@ -415,6 +433,15 @@ pub async fn run_session_with(
             }
         };
         let at = event.event_time();
+        // A candle the warm-up already fed to the strategies (it closed between the REST
+        // read and the stream's first frame).
+        if let MarketEvent::Candle(c) = &event
+            && warmed.get(c.symbol()).is_some_and(|&t| c.close_time() <= t)
+        {
+            already_seen += 1;
+            tracing::debug!(symbol = %c.symbol(), at = %c.close_time(), "candle already seen by the warm-up: skipped");
+            continue;
+        }
         if resume_after.is_some_and(|r| at <= r) {
             engine.warm_up(&event);
             resumed_past += 1;
@@ -501,6 +528,9 @@ pub async fn run_session_with(
         let now = wall.now();
         if last_beat.is_none_or(|t| now - t >= Duration::seconds(1)) {
             watch.check_venue_if_due(now).await;
+            watch
+                .refresh_filters_if_due(&mut engine, &symbols, now)
+                .await?;
             beat(
                 &mut engine,
                 store.as_ref(),
@@ -559,6 +589,8 @@ pub async fn run_session_with(
         interrupted,
         notices: loaded.notices,
         reconnect_reconciliations: watch.reconciliations(),
+        warm_up_duplicates: already_seen,
+        filter_changes: watch.filter_changes(),
     })
 }
 
@@ -720,7 +752,9 @@ async fn beat(
             detail: serde_json::to_value(&hb).unwrap_or(serde_json::Value::Null),
         })
         .await?;
-    board.publish(StatusSnapshot::of(engine, run_id, opts.mode, feed, now));
+    board.publish(
+        StatusSnapshot::of(engine, run_id, opts.mode, feed, now).with_venue(watch.metrics()),
+    );
     Ok(())
 }
 

@@ -63,6 +63,24 @@ pub fn kline(venue: &str, interval_ms: i64, open_ms: i64, price: &str) -> String
     json!({"stream": format!("{}@kline_1m", venue.to_ascii_lowercase()), "data": data}).to_string()
 }
 
+/// A closed kline as `GET /api/v3/klines` returns it (one-minute bar at `price`).
+pub fn kline_row(open_ms: i64, price: &str) -> Value {
+    json!([
+        open_ms,
+        price,
+        price,
+        price,
+        price,
+        "10.0",
+        open_ms + 59_999,
+        "25000.0",
+        42,
+        "5.0",
+        "12500.0",
+        "0"
+    ])
+}
+
 /// The start of the current minute, ms since the epoch (the fake lives in wall-clock time).
 pub fn this_minute_ms() -> i64 {
     SystemClock.now().timestamp_millis() / 60_000 * 60_000
@@ -89,6 +107,8 @@ pub struct FakeState {
     pub prices: HashMap<String, Decimal>,
     /// Signed requests refused (bad key, signature or timestamp).
     pub auth_failures: Vec<String>,
+    /// Closed klines served by `GET /api/v3/klines`, as REST rows, per Binance symbol.
+    pub history: HashMap<String, Vec<Value>>,
     pub next_id: i64,
 }
 
@@ -109,6 +129,7 @@ impl Default for FakeState {
             .into_iter()
             .collect(),
             auth_failures: Vec::new(),
+            history: HashMap::new(),
             next_id: 1000,
         }
     }
@@ -294,8 +315,24 @@ async fn handle(
     }
     let (status, body) = match (method.as_str(), path.as_str()) {
         ("GET", "/api/v3/time") => (200, json!({ "serverTime": server_now(&st) }).to_string()),
-        // No history: the stream delivers every candle.
-        ("GET", "/api/v3/klines") => (200, "[]".to_string()),
+        // The scripted history of the symbol, within [startTime, endTime] (none by default:
+        // the stream delivers every candle).
+        ("GET", "/api/v3/klines") => {
+            let sym = p.get("symbol").cloned().unwrap_or_default();
+            let bound = |k: &str, d: i64| p.get(k).and_then(|v| v.parse().ok()).unwrap_or(d);
+            let (from, to) = (bound("startTime", i64::MIN), bound("endTime", i64::MAX));
+            let rows: Vec<Value> = st
+                .history
+                .get(&sym)
+                .map(|rows| {
+                    rows.iter()
+                        .filter(|r| r[0].as_i64().is_some_and(|t| from <= t && t <= to))
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default();
+            (200, Value::Array(rows).to_string())
+        }
         ("GET", "/api/v3/exchangeInfo") => {
             let body = fixture("exchange_info_btcusdt_ethusdt_recorded_2021-10-22.json");
             let sym = p.get("symbol").cloned().unwrap_or_default();

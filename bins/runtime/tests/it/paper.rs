@@ -9,7 +9,7 @@ use domain::ports::Store;
 use domain::{ClientOrderId, Order, OrderStatus, OrderType, Qty, Side, Symbol, Timestamp};
 use serde_json::Value;
 
-use crate::fake_binance::{FakeBinance, FakeState, doc_keys, kline, this_minute_ms};
+use crate::fake_binance::{FakeBinance, FakeState, doc_keys, kline, kline_row, this_minute_ms};
 use crate::support::*;
 
 const MINUTE_MS: i64 = 60_000;
@@ -440,4 +440,75 @@ fn paper_and_live_without_keys_exit_2_naming_both_variables_and_write_nothing() 
         stderr(&out)
     );
     assert!(!data.exists(), "nothing written");
+}
+
+#[test]
+fn strategies_warm_up_on_rest_history_and_a_candle_seen_twice_counts_once() {
+    // The down-trending first 62 minutes come from REST history only; the stream sends the
+    // last history candle again, then the jump. A cold sma_cross (30 bars) could not cross
+    // on the 8 streamed bars; warmed, it buys once.
+    let start = this_minute_ms() - 70 * MINUTE_MS;
+    let history: Vec<Value> = (0..62)
+        .map(|i| kline_row(start + i * MINUTE_MS, &format!("{}.00", 2300 - i)))
+        .collect();
+    let mut frames = vec![kline(
+        "ETHUSDT",
+        MINUTE_MS,
+        start + 61 * MINUTE_MS,
+        "2239.00",
+    )];
+    frames.extend((62..70).map(|i| kline("ETHUSDT", MINUTE_MS, start + i * MINUTE_MS, "2500.00")));
+    let fake = fake_with(vec![frames], |st| {
+        st.history.insert("ETHUSDT".to_string(), history);
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_ok(exchange_runtime(dir.path(), &fake, "paper", 8));
+
+    assert_eq!(posted_ids(&fake).len(), 1, "{:?}", fake.requests());
+    assert!(
+        fake.requests()
+            .iter()
+            .any(|r| r.starts_with("GET /api/v3/klines?") && r.contains("symbol=ETHUSDT")),
+        "{:?}",
+        fake.requests()
+    );
+    let records = audit(dir.path());
+    let notes: Vec<String> = events_of(&records, "alert_raised")
+        .iter()
+        .filter_map(|e| e["alert"]["message"].as_str().map(str::to_string))
+        .filter(|m| m.contains("warmed up"))
+        .collect();
+    assert_eq!(notes.len(), 1, "only ETH has history: {notes:?}");
+    assert!(
+        notes[0].starts_with("strategies for ETH-USD warmed up on 62 historical candles"),
+        "{}",
+        notes[0]
+    );
+    assert!(
+        stdout(&out).contains("candles seen in warm-up"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(events_of(&records, "order_submitted").len(), 1);
+}
+
+#[test]
+fn paper_mode_reads_the_exchange_filters_and_records_no_change_on_the_first_read() {
+    let fake = fake_with(vec![quiet_frames(3)], |_| {});
+    let dir = tempfile::tempdir().unwrap();
+    run_ok(exchange_runtime(dir.path(), &fake, "paper", 3));
+    assert!(
+        fake.requests()
+            .iter()
+            .any(|r| r.starts_with("GET /api/v3/exchangeInfo?")),
+        "{:?}",
+        fake.requests()
+    );
+    let records = audit(dir.path());
+    // The first read sets the filters; nothing changed, so no filter alert.
+    assert!(
+        !events_of(&records, "alert_raised")
+            .iter()
+            .any(|e| e["alert"]["kind"] == "filter_changed")
+    );
 }
