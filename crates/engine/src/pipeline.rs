@@ -349,14 +349,13 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         trading: BTreeMap<Symbol, InstrumentFilters>,
         changes: &[(Symbol, bool, String)],
     ) -> Result<(), EngineError> {
-        let configured: Vec<Symbol> = self.strategies.keys().cloned().collect();
-        for symbol in configured {
-            match trading.get(&symbol) {
+        for symbol in self.strategies.keys() {
+            match trading.get(symbol) {
                 Some(f) => {
-                    self.filters.insert(symbol, f.clone());
+                    self.filters.insert(symbol.clone(), f.clone());
                 }
                 None => {
-                    self.filters.remove(&symbol);
+                    self.filters.remove(symbol);
                 }
             }
         }
@@ -603,16 +602,27 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
     /// strategies only, so that their indicators are warm after a restart. Nothing
     /// is traded, recorded or counted.
     pub fn warm_up(&mut self, event: &MarketEvent) {
-        if let (MarketEvent::Candle(candle), Some(shadow)) = (event, &mut self.shadow) {
+        if let MarketEvent::Candle(candle) = event {
+            self.warm_candle(candle);
+        }
+    }
+
+    /// One candle to the shadow collector's market context and to its symbol's
+    /// strategies, whose signals are dropped; returns how many were dropped.
+    fn warm_candle(&mut self, candle: &domain::Candle) -> u64 {
+        if let Some(shadow) = &mut self.shadow {
             shadow.observe(candle);
         }
-        if let MarketEvent::Candle(candle) = event
-            && let Some(list) = self.strategies.get_mut(event.symbol())
-        {
-            for strategy in list.iter_mut() {
-                let _ = strategy.on_candle(candle);
+        let Some(list) = self.strategies.get_mut(candle.symbol()) else {
+            return 0;
+        };
+        let mut discarded = 0;
+        for strategy in list.iter_mut() {
+            if strategy.on_candle(candle).is_some() {
+                discarded += 1;
             }
         }
+        discarded
     }
 
     /// Capital preservation and the automatic daily-loss kill switch, after P&L moved.
@@ -766,18 +776,10 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         }
         let mut seen: BTreeMap<Symbol, Seen> = BTreeMap::new();
         for candle in candles {
-            let Some(list) = self.strategies.get_mut(candle.symbol()) else {
+            if !self.strategies.contains_key(candle.symbol()) {
                 continue;
-            };
-            let mut discarded = 0;
-            for strategy in list.iter_mut() {
-                if strategy.on_candle(&candle).is_some() {
-                    discarded += 1;
-                }
             }
-            if let Some(collector) = &mut self.shadow {
-                collector.observe(&candle);
-            }
+            let discarded = self.warm_candle(&candle);
             let at = candle.close_time();
             let entry = seen.entry(candle.symbol().clone()).or_insert(Seen {
                 candles: 0,

@@ -275,6 +275,18 @@ impl ExchangeWatch {
         self.filter_changes
     }
 
+    /// The periodic checks of a running session (before each heartbeat): the venue's
+    /// health and the exchange filters, each when it is due.
+    pub async fn upkeep(
+        &mut self,
+        engine: &mut RuntimeEngine,
+        symbols: &[Symbol],
+        now: Timestamp,
+    ) -> Result<(), RuntimeError> {
+        self.check_venue_if_due(now).await;
+        self.refresh_filters_if_due(engine, symbols, now).await
+    }
+
     /// Paper and live: re-reads the exchange filters of `symbols` when the refresh is due
     /// (the first call reads them and schedules the next read), hands the filters of the
     /// symbols open for trading to the engine and records each change as an alert. A

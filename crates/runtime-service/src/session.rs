@@ -413,10 +413,7 @@ pub async fn run_session_with(
             Next::Idle => {
                 // A live feed between candles: requests, heartbeat and status go on.
                 let now = wall.now();
-                watch.check_venue_if_due(now).await;
-                watch
-                    .refresh_filters_if_due(&mut engine, &symbols, now)
-                    .await?;
+                watch.upkeep(&mut engine, &symbols, now).await?;
                 beat(
                     &mut engine,
                     store.as_ref(),
@@ -527,10 +524,7 @@ pub async fn run_session_with(
         processed += 1;
         let now = wall.now();
         if last_beat.is_none_or(|t| now - t >= Duration::seconds(1)) {
-            watch.check_venue_if_due(now).await;
-            watch
-                .refresh_filters_if_due(&mut engine, &symbols, now)
-                .await?;
+            watch.upkeep(&mut engine, &symbols, now).await?;
             beat(
                 &mut engine,
                 store.as_ref(),
