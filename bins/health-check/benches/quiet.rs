@@ -161,6 +161,7 @@ async fn fill_store(root: &Path, data: &Path, events: u64) -> Result<(), String>
                 at,
                 events: batch,
                 state: serde_json::Value::Null,
+                orders: Vec::new(),
             })
             .await
             .map_err(|e| format!("append at {n}: {e}"))?;

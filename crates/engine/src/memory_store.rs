@@ -318,6 +318,27 @@ impl Store for MemoryStore {
             }
         }
         let (recorded, resolved) = inner.check_shadow(batch)?;
+        for order in &batch.orders {
+            let known = inner.orders.get(&order.client_order_id).or_else(|| {
+                batch
+                    .orders
+                    .iter()
+                    .find(|o| o.client_order_id == order.client_order_id)
+            });
+            if let Some(existing) = known
+                && (existing.symbol != order.symbol || existing.side != order.side)
+            {
+                return Err(StoreError::Conflict(format!(
+                    "append {}: client order id {} exists for {} {}, not {} {}; nothing written",
+                    batch.event_id,
+                    order.client_order_id,
+                    existing.symbol,
+                    existing.side.as_str(),
+                    order.symbol,
+                    order.side.as_str()
+                )));
+            }
+        }
         if self.chained {
             let records = AuditRecord::chain(sha256, &inner.head, batch)?;
             if let Some(last) = records.last() {
@@ -331,6 +352,11 @@ impl Store for MemoryStore {
             inner.head.seq += batch.events.len() as u64;
         }
         inner.fills.extend(fills);
+        for order in &batch.orders {
+            inner
+                .orders
+                .insert(order.client_order_id.clone(), order.clone());
+        }
         for id in recorded {
             inner.decisions.insert(id.to_string());
             inner.pending.insert(id.to_string());
@@ -392,6 +418,28 @@ impl Store for MemoryStore {
             .orders
             .values()
             .filter(|o| !o.status.is_terminal())
+            .cloned()
+            .collect())
+    }
+
+    async fn unbooked_orders(&self) -> Result<Vec<Order>, StoreError> {
+        let inner = self.lock();
+        let mut booked: BTreeMap<&ClientOrderId, rust_decimal::Decimal> = BTreeMap::new();
+        for batch in &inner.batches {
+            for event in &batch.events {
+                if let AuditEvent::OrderFilled { fill } = event {
+                    *booked.entry(&fill.client_order_id).or_default() += fill.qty.value();
+                }
+            }
+        }
+        Ok(inner
+            .orders
+            .values()
+            .filter(|o| {
+                o.status.is_terminal()
+                    && o.filled_qty.value()
+                        > booked.get(&o.client_order_id).copied().unwrap_or_default()
+            })
             .cloned()
             .collect())
     }
@@ -555,6 +603,7 @@ mod tests {
                 at,
             }],
             state: serde_json::json!({ "n": n }),
+            orders: Vec::new(),
         }
     }
 

@@ -45,6 +45,10 @@ pub use reconcile::ReconcileReport;
 /// Consecutive venue refusals that trip the kill switch.
 const MAX_CONSECUTIVE_EXECUTION_FAILURES: u32 = 5;
 
+/// Engine time after which a market event that produced nothing still saves the state
+/// (with `persist_state`): the resume point never lags the data by more than this.
+const PROGRESS_INTERVAL: chrono::Duration = chrono::Duration::minutes(5);
+
 /// What became of an operator request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", content = "detail", rename_all = "snake_case")]
@@ -53,6 +57,45 @@ pub enum RequestOutcome {
     Applied(String),
     /// Not done (recorded as an alert); why.
     Refused(String),
+}
+
+/// Which market events a stored state has processed already (a resumed session skips
+/// them, feeding them to the strategies only).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResumePoint {
+    /// The last event time of the state.
+    pub last_event_at: Option<Timestamp>,
+    /// The last event time per symbol (empty in states saved before it was recorded).
+    pub per_symbol: BTreeMap<Symbol, Timestamp>,
+}
+
+impl ResumePoint {
+    /// The resume point of `state`.
+    pub fn of(state: &EngineState) -> Self {
+        Self {
+            last_event_at: state.last_event_at,
+            per_symbol: state.last_data.clone(),
+        }
+    }
+
+    /// True when the event of `symbol` at `at` was processed by the stored state: at or
+    /// before its symbol's last event time. A symbol the state never saw had nothing
+    /// processed at the state's last event time or later (events come in time order;
+    /// earlier ones are counted as processed so that the clock never goes back), and a
+    /// state without per-symbol times (saved by an older version) processed everything up
+    /// to its last event time.
+    pub fn processed(&self, symbol: &Symbol, at: Timestamp) -> bool {
+        let Some(last) = self.last_event_at else {
+            return false;
+        };
+        if self.per_symbol.is_empty() {
+            return at <= last;
+        }
+        match self.per_symbol.get(symbol) {
+            Some(t) => at <= *t,
+            None => at < last,
+        }
+    }
 }
 
 /// Everything needed to resume after a restart.
@@ -71,9 +114,17 @@ pub struct EngineState {
     /// Time of the last market event processed when this state was saved.
     #[serde(default)]
     pub last_event_at: Option<Timestamp>,
+    /// Time of the last market event processed, per symbol: several symbols share an
+    /// event time, and a resume must replay those of that time not yet processed.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub last_data: BTreeMap<Symbol, Timestamp>,
     /// The account rules' own state (e.g. FTMO anchors, trading days, breaches).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<serde_json::Value>,
+    /// A simulated venue's working orders and market memory
+    /// ([`ExecutionVenue::state_json`]); absent for real venues.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub venue: Option<serde_json::Value>,
     /// The shadow collector's hit windows, day and advisor states (pending records are in
     /// the store). Saved only in the batches that change it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -154,6 +205,12 @@ pub struct Engine<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Siz
     shadow_kept: Option<serde_json::Value>,
     /// A shadow restore problem, raised as a WARNING alert with the next event.
     shadow_notice: Option<String>,
+    /// Orders changed since the last batch, stored with it (`EventBatch::orders`).
+    order_changes: Vec<Order>,
+    /// A venue restore problem, raised as a WARNING alert with the next event.
+    venue_notice: Option<String>,
+    /// Engine time of the last batch with a state snapshot (resume progress).
+    last_snapshot_at: Option<Timestamp>,
 }
 
 /// What happened since the last daily summary (for its message).
@@ -236,6 +293,9 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             shadow: None,
             shadow_kept: None,
             shadow_notice: None,
+            order_changes: Vec::new(),
+            venue_notice: None,
+            last_snapshot_at: None,
         })
     }
 
@@ -283,6 +343,13 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
                 .map_err(|e| EngineError::AccountRules(e.to_string()))?;
         }
         self.restore_shadow(state.shadow.as_ref());
+        if let Some(venue) = &state.venue
+            && let Err(e) = self.venue.restore_json(venue)
+        {
+            self.venue_notice = Some(format!(
+                "the simulated venue's saved working orders and market memory were refused ({e}); it starts empty, and orders it no longer knows are reconciled as not at the venue"
+            ));
+        }
         self.portfolio = state.portfolio;
         self.preservation =
             CapitalPreservation::from_state(self.settings.preservation.clone(), state.preservation);
@@ -290,6 +357,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             TurnoverGovernor::from_state(self.settings.turnover.clone(), state.turnover);
         self.kill_switch = state.kill_switch;
         self.seq = state.seq;
+        self.last_data = state.last_data;
         // Saved again with the next snapshot even if no market event follows
         // (an operator request applied while no runtime runs).
         self.summary.last_event_at = state.last_event_at;
@@ -313,7 +381,9 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             kill_switch: self.kill_switch.clone(),
             seq: self.seq,
             last_event_at: self.summary.last_event_at,
+            last_data: self.last_data.clone(),
             account: self.account_rules.as_ref().and_then(|r| r.state_json()),
+            venue: self.venue.state_json(),
             shadow: if with_shadow {
                 self.shadow_state()
             } else {
@@ -745,6 +815,10 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
     pub fn last_heartbeat(&self) -> Option<Timestamp> {
         self.last_heartbeat
     }
+    /// The engine clock's time now.
+    pub fn clock_now(&self) -> Timestamp {
+        self.clock.now()
+    }
     /// The store.
     pub fn store(&self) -> &Arc<S> {
         &self.store
@@ -859,6 +933,9 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         }
 
         // Step 4 (context): the shadow collector's market context and due resolutions.
+        if let Some(message) = self.venue_notice.take() {
+            self.raise(Severity::Warning, AlertKind::Execution, None, message, now);
+        }
         self.shadow_market(&event, now);
 
         // Step 2: capital preservation (and the automatic daily-loss kill switch), then
@@ -890,7 +967,14 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         self.run_due_jobs(now);
         self.record_risk_book(now);
 
-        if !self.events.is_empty() {
+        // A batch when the event produced something, changed an order, or when no state was
+        // saved for `PROGRESS_INTERVAL` of engine time (so that a resume after a quiet
+        // stretch does not replay it again).
+        let progress_due = self.settings.persist_state
+            && self
+                .last_snapshot_at
+                .is_none_or(|t| now - t >= PROGRESS_INTERVAL);
+        if !self.events.is_empty() || !self.order_changes.is_empty() || progress_due {
             // `<symbol>:<candle|trade>:<event time in µs>`, written without `format!`
             // (this runs for every event that produced audit events).
             let kind = match event {
@@ -1284,7 +1368,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
                 fills,
             } => {
                 self.execution_failures = 0;
-                self.store.put_order(&acked).await?;
+                self.record_order(acked.clone());
                 self.events.push(AuditEvent::OrderSubmitted {
                     order: acked.clone(),
                 });
@@ -1299,7 +1383,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
                 self.summary.orders_rejected += 1;
                 order.status = OrderStatus::Rejected;
                 order.updated_at = now;
-                self.store.put_order(&order).await?;
+                self.record_order(order.clone());
                 self.execution_failed(&order, failure, now);
                 return Ok(true);
             }
@@ -1307,7 +1391,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
                 self.summary.orders_unknown += 1;
                 order.status = OrderStatus::Unknown;
                 order.updated_at = now;
-                self.store.put_order(&order).await?;
+                self.record_order(order.clone());
                 self.unresolved
                     .insert(order.symbol.clone(), order.client_order_id.clone());
                 self.execution_failed(&order, OrderFailure::Unknown { detail }, now);
@@ -1368,10 +1452,10 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             Ok(None) => {
                 // The venue positively does not know the order: it was never placed.
                 self.unresolved.remove(symbol);
-                if let Some(mut order) = self.store.order(&id).await? {
+                if let Some(mut order) = self.order_now(&id).await? {
                     order.status = OrderStatus::Rejected;
                     order.updated_at = now;
-                    self.store.put_order(&order).await?;
+                    self.record_order(order);
                 }
             }
             Err(_) => {} // Still unknown: keep new exposure on this symbol blocked.
@@ -1404,7 +1488,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
                         },
                     });
                 }
-                self.store.put_order(&order).await?;
+                self.record_order(order);
             }
         }
         Ok(())
@@ -1447,7 +1531,8 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             if snapshot.status.is_terminal() {
                 self.working.remove(&fill.client_order_id);
             }
-            self.store.put_order(&snapshot).await?;
+            // Stored with this batch, beside the fill and the position it books.
+            self.record_order(snapshot);
         }
         if let Some(trade) = closed {
             self.summary.closed_trades += 1;
@@ -1573,6 +1658,28 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         });
     }
 
+    /// Notes an order's new state, stored with the next batch (the last snapshot of an id
+    /// wins), so that its status changes in the same transaction as its fills, the
+    /// position and the engine state.
+    fn record_order(&mut self, order: Order) {
+        match self
+            .order_changes
+            .iter_mut()
+            .find(|o| o.client_order_id == order.client_order_id)
+        {
+            Some(pending) => *pending = order,
+            None => self.order_changes.push(order),
+        }
+    }
+
+    /// An order as the next batch will store it: a change not stored yet, or the store's.
+    pub(super) async fn order_now(&self, id: &ClientOrderId) -> Result<Option<Order>, EngineError> {
+        if let Some(order) = self.order_changes.iter().find(|o| &o.client_order_id == id) {
+            return Ok(Some(order.clone()));
+        }
+        Ok(self.store.order(id).await?)
+    }
+
     /// Step 9 and 10: one batch per event to the store, then alerts to the notifier.
     async fn persist(&mut self, event_id: &str, now: Timestamp) -> Result<(), EngineError> {
         let state = if self.settings.persist_state {
@@ -1589,10 +1696,14 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             at: now,
             events: std::mem::take(&mut self.events),
             state,
+            orders: std::mem::take(&mut self.order_changes),
         };
         let stored = self.store.append(&batch).await;
         self.events = batch.events; // kept for `last_events()`
         stored?;
+        if self.settings.persist_state {
+            self.last_snapshot_at = Some(now);
+        }
         if let Some(notifier) = &self.notifier {
             for event in &self.events {
                 if let AuditEvent::AlertRaised { alert } = event {

@@ -45,6 +45,8 @@ struct State {
     orders: Vec<OrderRecord>,
     index: HashMap<ClientOrderId, usize>,
     books: BTreeMap<Symbol, Book>,
+    /// Orders accepted so far, forgotten ones included (venue order ids count on).
+    submitted: u64,
 }
 
 /// The venue's orders, fills and market memory, for saving and restoring a session.
@@ -56,6 +58,10 @@ struct State {
 pub struct PaperSnapshot {
     orders: Vec<OrderRecord>,
     markets: BTreeMap<Symbol, MarketState>,
+    /// Orders accepted before the snapshot, when `orders` holds only the working ones
+    /// (the state saved with the engine's); absent: `orders` is every order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    submitted: Option<u64>,
 }
 
 impl PaperSnapshot {
@@ -100,11 +106,20 @@ impl PaperVenue {
         let venue = Self::new(config)?;
         {
             let mut guard = venue.lock();
+            Self::continue_from(&mut guard, snapshot)?;
+        }
+        Ok(venue)
+    }
+
+    /// Loads `snapshot` into a fresh state (books with no working orders).
+    fn continue_from(state: &mut State, snapshot: PaperSnapshot) -> Result<(), PaperError> {
+        {
             let State {
                 orders,
                 index,
                 books,
-            } = &mut *guard;
+                submitted,
+            } = state;
             for (symbol, market) in snapshot.markets {
                 let Some(book) = books.get_mut(&symbol) else {
                     return Err(PaperError::SnapshotUnknownSymbol { symbol });
@@ -131,8 +146,44 @@ impl PaperVenue {
                 }
                 orders.push(record);
             }
+            *submitted = snapshot
+                .submitted
+                .unwrap_or(0)
+                .max(u64::try_from(orders.len()).unwrap_or(u64::MAX));
         }
-        Ok(venue)
+        Ok(())
+    }
+
+    /// The working orders and the market memory: what a restarted dry-run needs to go on
+    /// exactly as if it had not stopped (see [`ExecutionVenue::state_json`]).
+    pub fn working_snapshot(&self) -> PaperSnapshot {
+        let state = self.lock();
+        PaperSnapshot {
+            orders: state
+                .orders
+                .iter()
+                .filter(|r| !r.order.status.is_terminal())
+                .cloned()
+                .collect(),
+            markets: state
+                .books
+                .iter()
+                .map(|(symbol, book)| (symbol.clone(), book.market.clone()))
+                .collect(),
+            submitted: Some(state.submitted),
+        }
+    }
+
+    /// Replaces the orders and market memory with `snapshot`'s, keeping the configuration.
+    pub fn reset_to(&self, snapshot: PaperSnapshot) -> Result<(), PaperError> {
+        let fresh = Self::new(self.config.clone())?;
+        let mut state = fresh
+            .state
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        Self::continue_from(&mut state, snapshot)?;
+        *self.lock() = state;
+        Ok(())
     }
 
     /// The configuration in force.
@@ -150,6 +201,7 @@ impl PaperVenue {
                 .iter()
                 .map(|(symbol, book)| (symbol.clone(), book.market.clone()))
                 .collect(),
+            submitted: None,
         }
     }
 
@@ -166,6 +218,7 @@ impl PaperVenue {
             orders,
             index,
             books,
+            submitted,
         } = &mut *guard;
         if let Some(existing) = index
             .get(&intent.client_order_id)
@@ -197,7 +250,7 @@ impl PaperVenue {
         let i = orders.len();
         let mut record = OrderRecord {
             order: Order {
-                venue_order_id: Some(format!("paper-{}", i + 1)),
+                venue_order_id: Some(format!("paper-{}", *submitted + 1)),
                 client_order_id: intent.client_order_id,
                 symbol: intent.symbol,
                 side: intent.side,
@@ -241,6 +294,7 @@ impl PaperVenue {
         }
         index.insert(order.client_order_id.clone(), i);
         orders.push(record);
+        *submitted += 1;
         SubmitOutcome::Confirmed { order, fills }
     }
 
@@ -284,6 +338,7 @@ impl PaperVenue {
             orders,
             index,
             books,
+            ..
         } = &mut *guard;
         let Some((i, record)) = index
             .get(id)
@@ -367,5 +422,17 @@ impl ExecutionVenue for PaperVenue {
 
     fn observe_market(&self, event: &MarketEvent) -> Vec<Fill> {
         self.observe_now(event)
+    }
+
+    fn state_json(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self.working_snapshot()).ok()
+    }
+
+    fn restore_json(&self, state: &serde_json::Value) -> Result<(), VenueError> {
+        let snapshot: PaperSnapshot = serde_json::from_value(state.clone()).map_err(|e| {
+            VenueError::Unavailable(format!("the saved paper venue state does not parse: {e}"))
+        })?;
+        self.reset_to(snapshot)
+            .map_err(|e| VenueError::Unavailable(format!("the saved paper venue state: {e}")))
     }
 }

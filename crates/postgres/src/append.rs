@@ -80,6 +80,16 @@ pub(crate) async fn append(pool: &PgPool, batch: &EventBatch) -> Result<bool, St
             .await
             .map_err(|e| projection_error(&doing, record.seq, event, e))?;
     }
+    for order in &batch.orders {
+        crate::queries::upsert_order(&mut tx, order)
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(why) => {
+                    StoreError::Conflict(format!("{doing}: {why}; nothing written"))
+                }
+                other => other,
+            })?;
+    }
     // The head row follows by trigger (migrations/postgres), which also refuses any record
     // that does not link to it.
     tx.commit().await.map_err(err)?;
@@ -352,7 +362,8 @@ async fn project(
             .execute(&mut **tx)
             .await?;
         }
-        // Orders are stored by `put_order` (write-ahead); failures, simulated losses and
+        // Orders are stored with the batch (`EventBatch::orders`) or by `put_order`
+        // (write-ahead); failures, simulated losses and
         // weight shifts and session starts/ends live in the audit trail only (`events_between` finds them by batch
         // time).
         AuditEvent::OrderSubmitted { .. }

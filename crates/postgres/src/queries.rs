@@ -55,6 +55,17 @@ pub(crate) async fn latest_state_part(
 /// Insert, or replace when symbol and side match; a mismatch is a conflict and writes nothing.
 pub(crate) async fn put_order(pool: &PgPool, order: &Order) -> Result<(), StoreError> {
     let doing = format!("put order {}", order.client_order_id);
+    let mut conn = pool.acquire().await.map_err(db_error(&doing))?;
+    upsert_order(&mut conn, order).await
+}
+
+/// Insert, or replace when symbol and side match; a mismatch is a conflict and writes
+/// nothing (inside a transaction, the caller's rollback undoes the rest).
+pub(crate) async fn upsert_order(
+    conn: &mut sqlx::PgConnection,
+    order: &Order,
+) -> Result<(), StoreError> {
+    let doing = format!("put order {}", order.client_order_id);
     let body = to_json(order, "order")?;
     let done = sqlx::query(
         "INSERT INTO orders (client_order_id, venue_order_id, symbol, side, status, terminal, created_at, updated_at, body) \
@@ -74,7 +85,7 @@ pub(crate) async fn put_order(pool: &PgPool, order: &Order) -> Result<(), StoreE
     .bind(order.created_at)
     .bind(order.updated_at)
     .bind(body)
-    .execute(pool)
+    .execute(&mut *conn)
     .await
     .map_err(db_error(&doing))?;
     if done.rows_affected() == 1 {
@@ -82,7 +93,7 @@ pub(crate) async fn put_order(pool: &PgPool, order: &Order) -> Result<(), StoreE
     }
     let existing = sqlx::query("SELECT symbol, side FROM orders WHERE client_order_id = $1")
         .bind(order.client_order_id.as_str())
-        .fetch_optional(pool)
+        .fetch_optional(&mut *conn)
         .await
         .map_err(db_error(&doing))?;
     let (symbol, side): (String, String) = match existing {
@@ -98,6 +109,43 @@ pub(crate) async fn put_order(pool: &PgPool, order: &Order) -> Result<(), StoreE
         order.symbol,
         order.side.as_str()
     )))
+}
+
+/// Terminal orders whose `filled_qty` is more than their stored fills add up to.
+pub(crate) async fn unbooked_orders(pool: &PgPool) -> Result<Vec<Order>, StoreError> {
+    let doing = "read terminal orders and their fills";
+    let rows = sqlx::query(
+        "SELECT o.body, \
+                (SELECT array_agg(a.event::jsonb -> 'fill' ->> 'qty') \
+                 FROM fills f JOIN audit_events a ON a.seq = f.audit_seq \
+                 WHERE f.client_order_id = o.client_order_id) AS qtys \
+         FROM orders o WHERE o.terminal ORDER BY o.client_order_id",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(db_error(doing))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let body: String = row.try_get("body").map_err(db_error(doing))?;
+        let order: Order = json(&body, "order")?;
+        if order.filled_qty.value().is_zero() {
+            continue;
+        }
+        let qtys: Option<Vec<Option<String>>> = row.try_get("qtys").map_err(db_error(doing))?;
+        let mut booked = rust_decimal::Decimal::ZERO;
+        for qty in qtys.unwrap_or_default().into_iter().flatten() {
+            booked += qty.parse::<rust_decimal::Decimal>().map_err(|e| {
+                StoreError::Corrupt(format!(
+                    "a fill of order {} has quantity {qty:?}: {e}",
+                    order.client_order_id
+                ))
+            })?;
+        }
+        if order.filled_qty.value() > booked {
+            out.push(order);
+        }
+    }
+    Ok(out)
 }
 
 pub(crate) async fn order(pool: &PgPool, id: &ClientOrderId) -> Result<Option<Order>, StoreError> {

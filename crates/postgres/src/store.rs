@@ -120,6 +120,10 @@ impl Store for PostgresStore {
         queries::open_orders(&self.pool).await
     }
 
+    async fn unbooked_orders(&self) -> Result<Vec<Order>, StoreError> {
+        queries::unbooked_orders(&self.pool).await
+    }
+
     async fn audit_tail(&self) -> Result<Option<AuditRecord>, StoreError> {
         audit::tail(&self.pool).await
     }

@@ -509,6 +509,7 @@ pub async fn signoff(env: &OperatorEnv, by: &str, note: &str) -> Result<String, 
         at,
         events: vec![domain::AuditEvent::PromotionSignedOff { signoff }],
         state: serde_json::Value::Null,
+        orders: Vec::new(),
     };
     store.append(&batch).await?;
     Ok(format!("sign-off by {by} recorded at {at}\n"))

@@ -24,7 +24,7 @@ use domain::{
     Actor, AuditEvent, Clock, KillSwitchTrigger, MarketEvent, Readiness, Severity, SimClock,
     Symbol, SystemClock, Timestamp, TradingMode,
 };
-use engine::{Engine, EngineSettings, RequestOutcome, SessionSummary};
+use engine::{Engine, EngineSettings, RequestOutcome, ResumePoint, SessionSummary};
 use paper::{PaperConfig, PaperVenue};
 use replay::{MergedCandles, SymbolFile, TimeRange};
 use risk_gate::KillSwitchInputs;
@@ -117,8 +117,8 @@ pub fn paper_venue() -> Result<Arc<dyn ExecutionVenue>, RuntimeError> {
 /// Builds the engine of a runtime (the session's, or an operator command's when
 /// no runtime is running) on `venue` and restores the stored state, if any.
 ///
-/// Returns the engine and the time of the last market event the stored state had
-/// processed (a resumed session skips everything up to it).
+/// Returns the engine and which market events the stored state had processed (a
+/// resumed session skips them).
 pub async fn build_engine(
     mode: TradingMode,
     cfg: &config::RampartConfig,
@@ -127,7 +127,7 @@ pub async fn build_engine(
     venue: Arc<dyn ExecutionVenue>,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
-) -> Result<(RuntimeEngine, Option<Timestamp>), RuntimeError> {
+) -> Result<(RuntimeEngine, ResumePoint), RuntimeError> {
     let mut strategies: BTreeMap<Symbol, Vec<Box<dyn Strategy>>> = BTreeMap::new();
     for symbol in symbols {
         let s = strategies::build(
@@ -168,9 +168,9 @@ pub async fn build_engine(
         .load_filters()
         .await
         .map_err(|e| RuntimeError::Venue(e.to_string()))?;
-    let mut resume_after = None;
+    let mut resume = ResumePoint::default();
     if let Some(state) = gather::stored_state(store.as_ref()).await? {
-        resume_after = state.last_event_at;
+        resume = ResumePoint::of(&state);
         engine.restore(state)?;
     }
     if engine.shadow().is_some() {
@@ -179,7 +179,7 @@ pub async fn build_engine(
         }
         engine.restore_shadow_pending(store.pending_shadow_decisions().await?);
     }
-    Ok((engine, resume_after))
+    Ok((engine, resume))
 }
 
 /// Applies every pending operator request, oldest first; returns what became of each.
@@ -188,6 +188,12 @@ pub async fn apply_pending_requests(
     store: &dyn Store,
 ) -> Result<Vec<(u64, RequestOutcome)>, RuntimeError> {
     let mut done = Vec::new();
+    if engine.clock_now() == Timestamp::MIN_UTC {
+        // A replay's clock before its first event: a request applied now would be stamped
+        // with the clock's starting point. It waits for the first event to set the clock.
+        tracing::debug!("operator requests wait for the engine clock to be set");
+        return Ok(done);
+    }
     for request in store.pending_requests().await? {
         let outcome = engine.apply_request(&request).await?;
         match &outcome {
@@ -275,7 +281,7 @@ pub async fn run_session_with(
         .clone()
         .unwrap_or_else(|| new_run_id(opts.mode, &wall));
     let sim = Arc::new(SimClock::new(Timestamp::MIN_UTC));
-    let (engine, resume_after) = build_engine(
+    let (engine, resume) = build_engine(
         opts.mode,
         &cfg,
         &run_id,
@@ -289,16 +295,27 @@ pub async fn run_session_with(
         Some(n) => engine.with_notifier(n),
         None => engine,
     };
+    let resume_after = resume.last_event_at;
     if let Some(t) = resume_after {
         // Operator requests applied while no runtime ran were stamped at this time.
         sim.advance_to(t)
             .map_err(|e| RuntimeError::BadInput(format!("stored state is from the future: {e}")))?;
     }
     let live_feed = matches!(source, Source::Live(_));
+    // The first event of a replay, read ahead: what happens before it (reconciliation,
+    // operator requests queued while no runtime ran) is stamped with its time on a fresh
+    // store, never with the clock's starting point.
+    let mut read_ahead: Option<Next> = None;
     if live_feed {
         // What happens before the first event (reconciliation, the live start-up guard) is
         // stamped with the wall clock, not the clock's starting point.
         step_clock(&sim, true, wall.now(), wall.now())?;
+    } else if resume_after.is_none() {
+        let next = source.next().await?;
+        if let Next::Event(event) = &next {
+            step_clock(&sim, false, event.event_time(), wall.now())?;
+        }
+        read_ahead = Some(next);
     }
     // Orders that were working or in doubt when the last session stopped: checked
     // against the venue before any event (and before new orders are allowed).
@@ -403,7 +420,10 @@ pub async fn run_session_with(
         if opts.iterations >= 0 && processed >= opts.iterations {
             break;
         }
-        let next = source.next().await?;
+        let next = match read_ahead.take() {
+            Some(next) => next,
+            None => source.next().await?,
+        };
         // The feed reconnected: what was working or in doubt at the venue is reconciled
         // before the next event can place an order.
         watch.after_reconnect(&mut engine, wall.now()).await?;
@@ -439,7 +459,7 @@ pub async fn run_session_with(
             tracing::debug!(symbol = %c.symbol(), at = %c.close_time(), "candle already seen by the warm-up: skipped");
             continue;
         }
-        if resume_after.is_some_and(|r| at <= r) {
+        if resume.processed(event.symbol(), at) {
             engine.warm_up(&event);
             resumed_past += 1;
             continue;

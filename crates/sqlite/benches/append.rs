@@ -37,6 +37,7 @@ fn batch(n: u64, events: usize, with_state: bool) -> EventBatch {
         } else {
             serde_json::Value::Null
         },
+        orders: Vec::new(),
     }
 }
 

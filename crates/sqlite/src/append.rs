@@ -222,6 +222,30 @@ fn write_script(
         );
         project(&mut script, seq_param(record.seq), event)?;
     }
+    for order in &batch.orders {
+        // Setting symbol and side lets the `orders_keep_identity` trigger refuse another
+        // symbol or side for a stored id (migrations/sqlite, version 6).
+        script.push(
+            "INSERT INTO orders (client_order_id, venue_order_id, symbol, side, status, terminal, created_at, updated_at, body) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (client_order_id) DO UPDATE SET \
+                 symbol = excluded.symbol, side = excluded.side, \
+                 venue_order_id = excluded.venue_order_id, status = excluded.status, \
+                 terminal = excluded.terminal, created_at = excluded.created_at, \
+                 updated_at = excluded.updated_at, body = excluded.body",
+            [
+                order.client_order_id.as_str().into(),
+                order.venue_order_id.as_deref().into(),
+                order.symbol.as_str().into(),
+                order.side.as_str().into(),
+                name(&order.status).into(),
+                i64::from(order.status.is_terminal()).into(),
+                ts(&order.created_at).into(),
+                ts(&order.updated_at).into(),
+                to_json(order, "order")?.into(),
+            ],
+        );
+    }
     script.push("COMMIT", []);
     Ok(script)
 }
@@ -254,6 +278,20 @@ fn write_error(doing: &str, batch: &EventBatch, e: sqlx::Error) -> StoreError {
             "{doing}: {} (resolutions in this batch: {}); nothing written",
             db.message(),
             ids.collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if let sqlx::Error::Database(db) = &e
+        && db.message().starts_with("order identity: ")
+    {
+        let orders: Vec<String> = batch
+            .orders
+            .iter()
+            .map(|o| format!("{} {} {}", o.client_order_id, o.symbol, o.side.as_str()))
+            .collect();
+        return StoreError::Conflict(format!(
+            "{doing}: {} (orders in this batch: {}); nothing written",
+            db.message(),
+            orders.join(", ")
         ));
     }
     if let sqlx::Error::Database(db) = &e
@@ -482,7 +520,8 @@ fn project(script: &mut Script, seq: i64, event: &AuditEvent) -> Result<(), Stor
                 ts(&signoff.at).into(),
             ],
         ),
-        // Orders are stored by `put_order` (write-ahead); failures, simulated losses and
+        // Orders are stored with the batch (`EventBatch::orders`, above) or by `put_order`
+        // (write-ahead); failures, simulated losses and
         // weight shifts and session starts/ends live in the audit trail only (`events_between` finds them by batch
         // time).
         AuditEvent::OrderSubmitted { .. }

@@ -137,6 +137,51 @@ pub(crate) async fn open_orders(pool: &SqlitePool) -> Result<Vec<Order>, StoreEr
         .collect()
 }
 
+/// Terminal orders whose `filled_qty` is more than their stored fills add up to.
+pub(crate) async fn unbooked_orders(pool: &SqlitePool) -> Result<Vec<Order>, StoreError> {
+    let doing = "read terminal orders and their fills";
+    let rows = sqlx::query(
+        "SELECT o.client_order_id, o.body, \
+                (SELECT json_group_array(json_extract(a.event, '$.fill.qty')) \
+                 FROM fills f JOIN audit_events a ON a.seq = f.audit_seq \
+                 WHERE f.client_order_id = o.client_order_id) AS qtys \
+         FROM orders o WHERE o.terminal = 1 ORDER BY o.client_order_id",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(db_error(doing))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let body: String = row.try_get("body").map_err(db_error(doing))?;
+        let order: Order = json(&body, "order")?;
+        if order.filled_qty.value().is_zero() {
+            continue;
+        }
+        let qtys: Option<String> = row.try_get("qtys").map_err(db_error(doing))?;
+        let qtys: Vec<serde_json::Value> = match qtys {
+            Some(text) => json(&text, "fill quantities")?,
+            None => Vec::new(),
+        };
+        let mut booked = rust_decimal::Decimal::ZERO;
+        for qty in qtys {
+            let qty = match qty {
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            };
+            booked += qty.parse::<rust_decimal::Decimal>().map_err(|e| {
+                StoreError::Corrupt(format!(
+                    "a fill of order {} has quantity {qty:?}: {e}",
+                    order.client_order_id
+                ))
+            })?;
+        }
+        if order.filled_qty.value() > booked {
+            out.push(order);
+        }
+    }
+    Ok(out)
+}
+
 /// Keeps the newest beat per instance: an older `at` does not replace a newer one.
 pub(crate) async fn put_heartbeat(
     conn: &mut SqliteConnection,

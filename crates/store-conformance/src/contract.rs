@@ -8,7 +8,7 @@ use domain::ports::{
     AuditRecord, EventBatch, GENESIS_HASH, Heartbeat, LinkProblem, OperatorRequest, Store,
     StoreError, link_hash,
 };
-use domain::{Actor, AuditEvent, OrderStatus, Side};
+use domain::{Actor, AuditEvent, Order, OrderStatus, Side};
 use serde_json::json;
 
 use crate::fixtures::{self, alert_event, at, batch, fill_event, nth_batch, order, signal_event};
@@ -328,6 +328,149 @@ pub async fn put_order_conflicts_on_a_different_symbol_or_side<H: Harness>(h: &H
         Err(StoreError::Conflict(_))
     ));
     assert_eq!(store.order(&o.client_order_id).await, Ok(Some(o)));
+    h.dispose(store).await;
+}
+
+/// `append` upserts the batch's orders in its transaction, the last snapshot of an id
+/// winning; an order filled by the batch is not unbooked.
+pub async fn append_stores_the_batch_orders_with_its_events<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    let ahead = order(
+        "rp-b-1",
+        "BTC-USD",
+        Side::Buy,
+        OrderStatus::PendingSubmit,
+        60,
+    );
+    store.put_order(&ahead).await.expect("write-ahead");
+    let open = Order {
+        venue_order_id: Some("v-1".into()),
+        ..order("rp-b-1", "BTC-USD", Side::Buy, OrderStatus::Open, 60)
+    };
+    let filled = Order {
+        filled_qty: open.qty,
+        avg_fill_price: Some(fixtures::price(4_200_000)),
+        status: OrderStatus::Filled,
+        updated_at: at(120),
+        ..open.clone()
+    };
+    let other = order("rp-b-2", "ETH-USD", Side::Sell, OrderStatus::Open, 120);
+    let b = EventBatch {
+        orders: vec![open, filled.clone(), other.clone()],
+        ..batch(
+            "BTC-USD:candle:120",
+            120,
+            vec![fill_event("rp-b-1", "t1", 120)],
+            json!({"n": 1}),
+        )
+    };
+    append_ok(&store, &b).await;
+    assert_eq!(store.order(&filled.client_order_id).await, Ok(Some(filled)));
+    assert_eq!(
+        store.order(&other.client_order_id).await,
+        Ok(Some(other.clone()))
+    );
+    assert_eq!(store.open_orders().await, Ok(vec![other]));
+    assert_eq!(store.unbooked_orders().await, Ok(Vec::new()));
+    h.dispose(store).await;
+}
+
+/// `append` whose order conflicts with a stored one (another symbol or side) is a
+/// conflict and writes nothing: no record, no state, no order.
+pub async fn append_with_a_conflicting_order_writes_nothing<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    append_ok(
+        &store,
+        &batch("b0", 60, vec![signal_event("BTC-USD", 60)], json!({"n": 0})),
+    )
+    .await;
+    let stored = order("rp-c-1", "BTC-USD", Side::Buy, OrderStatus::Open, 60);
+    store.put_order(&stored).await.expect("insert");
+    let tail = store.audit_tail().await.expect("audit_tail");
+    let fresh = order("rp-c-2", "BTC-USD", Side::Buy, OrderStatus::Open, 120);
+    for wrong in [
+        order("rp-c-1", "ETH-USD", Side::Buy, OrderStatus::Filled, 120),
+        order("rp-c-1", "BTC-USD", Side::Sell, OrderStatus::Filled, 120),
+    ] {
+        let b = EventBatch {
+            orders: vec![fresh.clone(), wrong],
+            ..batch(
+                "b1",
+                120,
+                vec![fill_event("rp-c-1", "t1", 120)],
+                json!({"n": 1}),
+            )
+        };
+        assert!(
+            matches!(store.append(&b).await, Err(StoreError::Conflict(_))),
+            "a client order id keeps its symbol and side"
+        );
+    }
+    assert_eq!(store.audit_tail().await.expect("audit_tail"), tail);
+    assert_eq!(store.latest_state().await, Ok(Some(json!({"n": 0}))));
+    assert_eq!(store.order(&stored.client_order_id).await, Ok(Some(stored)));
+    assert_eq!(store.order(&fresh.client_order_id).await, Ok(None));
+    assert_eq!(
+        store.fills_of(&fixtures::order_id("rp-c-1")).await,
+        Ok(Vec::new())
+    );
+    h.dispose(store).await;
+}
+
+/// `append` of a known event id writes none of its orders.
+pub async fn append_of_a_known_event_id_writes_none_of_its_orders<H: Harness>(h: &H) {
+    let store = h.fresh().await;
+    let first = batch("b1", 60, vec![signal_event("BTC-USD", 60)], json!(null));
+    append_ok(&store, &first).await;
+    let again = EventBatch {
+        orders: vec![order("rp-k-1", "BTC-USD", Side::Buy, OrderStatus::Open, 60)],
+        ..first
+    };
+    assert_eq!(store.append(&again).await, Ok(false));
+    assert_eq!(store.order(&fixtures::order_id("rp-k-1")).await, Ok(None));
+    h.dispose(store).await;
+}
+
+/// `unbooked_orders` returns exactly the terminal orders whose stored fills add up to less
+/// than their filled quantity, in client order id order.
+pub async fn unbooked_orders_returns_terminal_orders_whose_fills_do_not_cover_them<H: Harness>(
+    h: &H,
+) {
+    let store = h.fresh().await;
+    let fifteen = fixtures::qty(15);
+    let thirty = fixtures::qty(30);
+    let with = |id: &str, status: OrderStatus, filled: domain::Qty| Order {
+        filled_qty: filled,
+        qty: thirty,
+        ..order(id, "BTC-USD", Side::Buy, status, 60)
+    };
+    // Filled, no fill stored: unbooked.
+    let lost = with("rp-u-1", OrderStatus::Filled, thirty);
+    // Filled 30, one fill of 15 stored: unbooked.
+    let half = with("rp-u-2", OrderStatus::Filled, thirty);
+    // Cancelled after 15, its fill of 15 stored: booked.
+    let booked = with("rp-u-3", OrderStatus::Cancelled, fifteen);
+    // Working with a fill not stored yet (reconciled as open, not here).
+    let working = with("rp-u-4", OrderStatus::PartiallyFilled, fifteen);
+    // Rejected, nothing filled.
+    let nothing = with("rp-u-5", OrderStatus::Rejected, domain::Qty::ZERO);
+    for o in [&lost, &half, &booked, &working, &nothing] {
+        store.put_order(o).await.expect("put_order");
+    }
+    append_ok(
+        &store,
+        &batch(
+            "fills",
+            90,
+            vec![
+                fill_event("rp-u-2", "t1", 90),
+                fill_event("rp-u-3", "t1", 90),
+            ],
+            json!(null),
+        ),
+    )
+    .await;
+    assert_eq!(store.unbooked_orders().await, Ok(vec![lost, half]));
     h.dispose(store).await;
 }
 

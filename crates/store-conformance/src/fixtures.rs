@@ -42,11 +42,13 @@ fn strategy() -> StrategyId {
     StrategyId::new("sma_cross").expect("fixture strategy id is valid")
 }
 
-fn price(units: i64) -> Price {
+/// A price of `units` hundredths.
+pub fn price(units: i64) -> Price {
     Price::new(dec(units, 2)).expect("fixture prices are positive")
 }
 
-fn qty(units: i64) -> Qty {
+/// A quantity of `units` ten-thousandths.
+pub fn qty(units: i64) -> Qty {
     Qty::new(dec(units, 4)).expect("fixture quantities are not negative")
 }
 
@@ -383,6 +385,7 @@ pub fn batch(
         at: at(secs),
         events,
         state,
+        orders: Vec::new(),
     }
 }
 

@@ -88,6 +88,7 @@ fn materialise(specs: &[(Vec<Spec>, bool)]) -> Vec<EventBatch> {
                 } else {
                     serde_json::Value::Null
                 },
+                orders: Vec::new(),
             }
         })
         .collect()

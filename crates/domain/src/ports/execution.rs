@@ -73,4 +73,19 @@ pub trait ExecutionVenue: Send + Sync {
         let _ = event;
         Vec::new()
     }
+
+    /// The venue's own state, saved with the engine's in every snapshot batch: a simulated
+    /// venue's working orders and market memory, which would otherwise die with the
+    /// process (a restarted dry-run would forget the order it was about to fill). Real
+    /// venues keep their state themselves and return `None` (the default).
+    fn state_json(&self) -> Option<serde_json::Value> {
+        None
+    }
+
+    /// Continues from a state returned by [`ExecutionVenue::state_json`] (after a restart,
+    /// before any order). The default ignores it.
+    fn restore_json(&self, state: &serde_json::Value) -> Result<(), VenueError> {
+        let _ = state;
+        Ok(())
+    }
 }

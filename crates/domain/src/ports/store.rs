@@ -64,6 +64,32 @@ pub struct EventBatch {
     /// Serialised runtime state after the event (portfolio, levels, counters);
     /// `Null` when this batch carries no snapshot.
     pub state: serde_json::Value,
+    /// Orders whose stored status changes with this batch (acknowledged, filled,
+    /// rejected ...), upserted in the same transaction as the events and the state, so
+    /// that an order is never terminal in the store without the fills and the position
+    /// of the batch that made it so. In the order the engine changed them: the last
+    /// snapshot of an id wins. Only the write-ahead record of a new order, before it is
+    /// sent, is stored on its own (`put_order`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub orders: Vec<Order>,
+}
+
+impl EventBatch {
+    /// A batch of `events` at `at` with `state` and no order changes.
+    pub fn new(
+        event_id: impl Into<String>,
+        at: Timestamp,
+        events: Vec<AuditEvent>,
+        state: serde_json::Value,
+    ) -> Self {
+        Self {
+            event_id: event_id.into(),
+            at,
+            events,
+            state,
+            orders: Vec::new(),
+        }
+    }
 }
 
 /// One stored audit event and its link in the hash chain.
@@ -503,6 +529,9 @@ const SCAN_PAGE: u32 = 1_000;
 ///   that exists with a different symbol or side.
 /// - `put_order` of an existing id (same symbol and side) MUST replace the stored order.
 /// - `open_orders` MUST return exactly the stored orders whose status is not terminal.
+/// - `unbooked_orders` MUST return exactly the stored orders whose status is terminal and
+///   whose `filled_qty` exceeds the sum of the quantities of their stored fills (a fill
+///   the venue reported that never reached the trail), in client order id order.
 /// - `fills_of(id)` MUST return exactly the fills (`OrderFilled` events) stored for
 ///   client order id `id`, in append order (empty for an id without fills).
 /// - `latest_state` MUST return the state of the most recent successful `append` whose
@@ -557,6 +586,10 @@ pub trait Store: Send + Sync {
     async fn order(&self, id: &ClientOrderId) -> Result<Option<Order>, StoreError>;
     /// Orders not yet in a terminal state (to reconcile at start-up).
     async fn open_orders(&self) -> Result<Vec<Order>, StoreError>;
+
+    /// Terminal orders whose filled quantity is not covered by their stored fills (to
+    /// reconcile at start-up: a store written before fills and orders shared a batch).
+    async fn unbooked_orders(&self) -> Result<Vec<Order>, StoreError>;
 
     /// The stored fills of one order, in append order (to reconcile at start-up).
     ///
@@ -809,6 +842,7 @@ pub trait Store: Send + Sync {
                 report: report.clone(),
             }],
             state: serde_json::Value::Null,
+            orders: Vec::new(),
         };
         self.append(&batch).await.map(|_| ())
     }

@@ -11,6 +11,14 @@
 //! - the venue cannot answer: its symbol stays blocked for new exposure (like an order
 //!   whose submission outcome was unknown) until a later query resolves it, with a WARNING.
 //!
+//! Then every stored terminal order whose filled quantity its stored fills do not cover
+//! ([`Store::unbooked_orders`]: a store written by a version that stored an order's status
+//! apart from its fills, before a crash between the two) is checked too: the venue's fills
+//! not stored yet are applied once through the normal fill path; when the venue cannot
+//! supply them (it does not know the order: a simulated venue restarted), the stored order
+//! is brought back to what the trail books (filled quantity, status) with a CRITICAL
+//! alert, so that the orders table never claims a fill the position does not hold.
+//!
 //! Everything is persisted as one batch `reconcile:<micros>:<n>`, only if something happened.
 
 use domain::ports::{ExecutionVenue, Store};
@@ -36,12 +44,16 @@ pub struct ReconcileReport {
     pub not_found: u32,
     /// Orders the venue could not be asked about: their symbols stay blocked.
     pub unresolved: u32,
+    /// Terminal orders whose stored fills did not cover their filled quantity.
+    pub unbooked: u32,
+    /// Of those, orders whose missing fills the venue could not supply (stored as booked).
+    pub unbooked_lost: u32,
 }
 
 impl ReconcileReport {
     /// True when an order was not found or could not be resolved (worth a warning).
     pub fn needs_attention(&self) -> bool {
-        self.not_found > 0 || self.unresolved > 0
+        self.not_found > 0 || self.unresolved > 0 || self.unbooked > 0
     }
 }
 
@@ -51,7 +63,15 @@ impl std::fmt::Display for ReconcileReport {
             f,
             "{} open orders checked: {} confirmed by the venue, {} fills applied, {} not found, {} unresolved",
             self.checked, self.confirmed, self.filled, self.not_found, self.unresolved
-        )
+        )?;
+        if self.unbooked > 0 {
+            write!(
+                f,
+                "; {} terminal orders with fills missing from the trail ({} could not be recovered from the venue)",
+                self.unbooked, self.unbooked_lost
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -93,8 +113,14 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
                 }
             }
         }
+        for stored in self.store.unbooked_orders().await? {
+            report.unbooked += 1;
+            if !self.rebook(stored, &mut report, now).await? {
+                report.unbooked_lost += 1;
+            }
+        }
         self.record_risk_book(now);
-        if !self.events.is_empty() {
+        if !self.events.is_empty() || !self.order_changes.is_empty() {
             self.reconciliations += 1;
             let id = format!(
                 "reconcile:{}:{}",
@@ -120,7 +146,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             OrderStatus::Rejected
         };
         order.updated_at = now;
-        self.store.put_order(&order).await?;
+        self.record_order(order.clone());
         self.working.remove(&id);
         if self.unresolved.get(&order.symbol) == Some(&id) {
             self.unresolved.remove(&order.symbol);
@@ -202,11 +228,105 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
                 applied += 1;
             }
         }
-        self.store.put_order(&order).await?;
         if !order.status.is_terminal() {
-            self.working.insert(id, order);
+            self.working.insert(id.clone(), order.clone());
+        }
+        // Stored with the batch of the fills, when the venue's order says something new.
+        if self.order_now(&id).await?.as_ref() != Some(&order) {
+            self.record_order(order);
         }
         Ok(applied)
+    }
+
+    /// A terminal order whose stored fills do not cover its filled quantity: applies the
+    /// venue's missing fills; returns false when the venue could not supply them all, after
+    /// storing the order as the trail books it, with a CRITICAL alert.
+    async fn rebook(
+        &mut self,
+        stored: Order,
+        report: &mut ReconcileReport,
+        now: Timestamp,
+    ) -> Result<bool, EngineError> {
+        let id = stored.client_order_id.clone();
+        let mut booked = domain::Qty::ZERO;
+        let mut notional = rust_decimal::Decimal::ZERO;
+        for fill in self.store.fills_of(&id).await? {
+            booked = booked + fill.qty;
+            notional += fill.qty.value() * fill.price.value();
+            self.applied_fills
+                .insert((fill.client_order_id, fill.trade_id));
+        }
+        let venue = match self.venue.query(&id).await {
+            Ok(Some(order)) => self.venue.fills(&id).await.ok().map(|fills| (order, fills)),
+            _ => None,
+        };
+        if let Some((order, fills)) = venue {
+            // The venue's fills, deduplicated against the stored ones, must cover what it
+            // says was filled; otherwise fall through to booking what the trail holds.
+            let mut venue_total = domain::Qty::ZERO;
+            for fill in &fills {
+                venue_total = venue_total + fill.qty;
+            }
+            if venue_total >= order.filled_qty {
+                let applied = self.apply_venue_fills(order, fills, now).await?;
+                report.filled += applied;
+                self.raise(
+                    Severity::Warning,
+                    AlertKind::Execution,
+                    Some(stored.symbol.clone()),
+                    format!(
+                        "order {id} on {} was stored as {:?} with {} filled but only {} of it in the audit trail; {applied} missing fills recovered from the venue and booked",
+                        stored.symbol,
+                        stored.status,
+                        stored.filled_qty.value(),
+                        booked.value()
+                    ),
+                    now,
+                );
+                return Ok(true);
+            }
+        }
+        let mut order = stored.clone();
+        order.filled_qty = booked;
+        order.avg_fill_price = if booked.is_zero() {
+            None
+        } else {
+            notional
+                .checked_div(booked.value())
+                .and_then(|p| domain::Price::new(p).ok())
+        };
+        if booked.is_zero() {
+            order.status = OrderStatus::Rejected;
+        } else if order.status == OrderStatus::Filled {
+            order.status = OrderStatus::Cancelled;
+        }
+        order.updated_at = now;
+        let message = format!(
+            "order {id} on {} was stored as {:?} with {} filled, but the audit trail books {} and the venue cannot supply the rest; stored as {:?} with {} filled. The position follows the trail: check the venue's account for this order",
+            stored.symbol,
+            stored.status,
+            stored.filled_qty.value(),
+            booked.value(),
+            order.status,
+            booked.value()
+        );
+        self.events.push(AuditEvent::OrderFailed {
+            client_order_id: id,
+            symbol: stored.symbol.clone(),
+            failure: OrderFailure::Rejected {
+                venue_code: None,
+                venue_message: message.clone(),
+            },
+        });
+        self.raise(
+            Severity::Critical,
+            AlertKind::Execution,
+            Some(stored.symbol),
+            message,
+            now,
+        );
+        self.record_order(order);
+        Ok(false)
     }
 
     /// The venue could not be asked: block new exposure on the symbol until resolved.

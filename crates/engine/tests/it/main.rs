@@ -6,6 +6,7 @@ mod support;
 
 mod account;
 mod backtest;
+mod crash_consistency;
 mod filters;
 mod guardrails;
 mod operator;

@@ -308,6 +308,7 @@ fn a_stored_fill_is_not_applied_twice_and_a_working_order_keeps_the_venue_quanti
                 fill: fill("rp-part-1", "t-1", dec!(0.05)),
             }],
             state: serde_json::Value::Null,
+            orders: Vec::new(),
         }))
         .unwrap()
     );
@@ -446,4 +447,97 @@ fn a_venue_refusal_is_recorded_as_rejected_in_the_shadow_record() {
     assert_eq!(recorded.len(), 1, "{:?}", engine.last_events());
     assert_eq!(recorded[0].outcome, domain::ActualOutcome::Rejected);
     assert_eq!(recorded[0].reasons, vec!["venue_rejected".to_string()]);
+}
+
+/// Issue 22, finding 1: a store written before orders shared their fills' batch may hold a
+/// filled order without its fill. Reconciliation finds it and books the venue's fill once.
+#[test]
+fn a_filled_order_whose_fill_never_reached_the_trail_gets_it_from_the_venue() {
+    let venue = Arc::new(FakeVenue::default());
+    venue.knows(
+        order("rp-gap-1", dec!(0.1), dec!(0.1), OrderStatus::Filled),
+        vec![fill("rp-gap-1", "t-1", dec!(0.1))],
+    );
+    let (mut engine, _clock) = engine_over(venue.clone());
+    let store = engine.store().clone();
+    block_on(store.put_order(&order(
+        "rp-gap-1",
+        dec!(0.1),
+        dec!(0.1),
+        OrderStatus::Filled,
+    )))
+    .unwrap();
+    assert_eq!(block_on(store.unbooked_orders()).unwrap().len(), 1);
+
+    let report = block_on(engine.reconcile()).unwrap();
+    assert_eq!(
+        report,
+        ReconcileReport {
+            filled: 1,
+            unbooked: 1,
+            ..ReconcileReport::default()
+        }
+    );
+    assert!(report.needs_attention());
+    assert_eq!(position_qty(&engine), Some(dec!(0.1)));
+    assert_eq!(
+        block_on(store.fills_of(&id("rp-gap-1"))).unwrap(),
+        vec![fill("rp-gap-1", "t-1", dec!(0.1))]
+    );
+    assert!(block_on(store.unbooked_orders()).unwrap().is_empty());
+    let batches = reconcile_batches(&engine);
+    assert_eq!(batches.len(), 1);
+    assert!(
+        warnings(&batches[0])
+            .iter()
+            .any(|w| w.contains("missing fills recovered from the venue")),
+        "{:?}",
+        warnings(&batches[0])
+    );
+    // Nothing is left for the next reconciliation.
+    assert_eq!(
+        block_on(engine.reconcile()).unwrap(),
+        ReconcileReport::default()
+    );
+}
+
+/// The same gap when the venue cannot supply the fill (a simulated venue that restarted):
+/// the order is stored as the trail books it, with a CRITICAL alert, and no position is
+/// invented.
+#[test]
+fn a_filled_order_whose_fill_is_lost_everywhere_is_stored_as_booked_with_a_critical_alert() {
+    let venue = Arc::new(FakeVenue::default());
+    let (mut engine, _clock) = engine_over(venue.clone());
+    let store = engine.store().clone();
+    block_on(store.put_order(&order(
+        "rp-gone-1",
+        dec!(0.1),
+        dec!(0.1),
+        OrderStatus::Filled,
+    )))
+    .unwrap();
+
+    let report = block_on(engine.reconcile()).unwrap();
+    assert_eq!((report.unbooked, report.unbooked_lost), (1, 1));
+    assert_eq!(position_qty(&engine), None);
+    let stored = block_on(store.order(&id("rp-gone-1"))).unwrap().unwrap();
+    assert_eq!(stored.status, OrderStatus::Rejected);
+    assert!(stored.filled_qty.is_zero());
+    assert!(block_on(store.unbooked_orders()).unwrap().is_empty());
+    let batches = reconcile_batches(&engine);
+    let critical: Vec<String> = batches[0]
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            AuditEvent::AlertRaised { alert } if alert.severity == Severity::Critical => {
+                Some(alert.message.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(critical.len(), 1, "{critical:?}");
+    assert!(
+        critical[0].contains("the venue cannot supply the rest"),
+        "{critical:?}"
+    );
 }

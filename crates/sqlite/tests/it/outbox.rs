@@ -107,7 +107,7 @@ async fn a_version_3_database_is_upgraded_in_place() {
         .await
         .expect("a version-3 file opens");
     assert!(versions(&store).await.contains(&V4));
-    assert_eq!(versions(&store).await.last(), Some(&20250101000005));
+    assert_eq!(versions(&store).await.last(), Some(&20250101000006));
     let id = store.enqueue(&message("hello", 1)).await.expect("enqueue");
     assert_eq!(
         store

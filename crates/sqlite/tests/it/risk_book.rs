@@ -169,7 +169,7 @@ async fn a_version_2_database_is_upgraded_in_place() {
         .await
         .expect("a version-2 file opens");
     assert!(versions(&store).await.contains(&V3));
-    assert_eq!(versions(&store).await.last(), Some(&20250101000005));
+    assert_eq!(versions(&store).await.last(), Some(&20250101000006));
     assert_eq!(store.latest_risk_book().await, Ok(None));
     let book = fixtures::risk_book(600, 10_000_000);
     store

@@ -10,6 +10,8 @@ use sqlx::Row;
 use store_conformance::fixtures::{self, at, batch};
 
 const V5: i64 = 20250101000005;
+/// Orders stored with their batch (issue 22).
+const V6: i64 = 20250101000006;
 
 async fn fresh(dir: &tempfile::TempDir) -> SqliteStore {
     SqliteStore::open(dir.path().join("rampart.db"))
@@ -25,7 +27,7 @@ async fn versions(store: &SqliteStore) -> Vec<i64> {
 }
 
 #[tokio::test]
-async fn a_new_database_is_at_version_5() {
+async fn a_new_database_has_every_version_up_to_6() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = fresh(&dir).await;
     assert_eq!(
@@ -35,7 +37,8 @@ async fn a_new_database_is_at_version_5() {
             20250101000002,
             20250101000003,
             20250101000004,
-            V5
+            V5,
+            V6
         ]
     );
     store.close().await;
@@ -299,7 +302,7 @@ async fn a_version_4_database_is_upgraded_in_place() {
     let store = SqliteStore::open(&path)
         .await
         .expect("a version-4 file opens");
-    assert_eq!(versions(&store).await.last(), Some(&V5));
+    assert_eq!(versions(&store).await.last(), Some(&V6));
     assert_eq!(
         store.shadow_counts(at(0), at(1_000)).await,
         Ok(ShadowCounts::default())

@@ -1,0 +1,157 @@
+//! Issue 22: what a crash between two writes can leave behind. An order's status changes
+//! in the batch that holds its fills, the position and the state; a dry-run restarted
+//! between an order and its fill (the simulated venue died with the process) fills it
+//! exactly as the uninterrupted run does.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use domain::ports::{EventBatch, Store};
+use domain::{AuditEvent, ClientOrderId, Fill, MarketEvent, OrderStatus, SimClock, TradingMode};
+use engine::{Engine, EngineState, MemoryStore};
+use futures::executor::block_on;
+use replay::{ClockedReplay, MergedCandles, SymbolFile, TimeRange};
+use rust_decimal::Decimal;
+
+use crate::support::*;
+
+type DryRun = Engine<paper::PaperVenue, MemoryStore, SimClock>;
+
+fn dry_run(store: Arc<MemoryStore>, clock: Arc<SimClock>) -> DryRun {
+    let mut s = settings(TradingMode::DryRun);
+    s.persist_state = true;
+    let mut strategies = BTreeMap::new();
+    strategies.insert(btc(), vec![sma_cross(5, 20)]);
+    let mut engine = Engine::new(s, strategies, paper_venue(), store, clock).unwrap();
+    engine.set_filters(btc(), paper::default_filters()[&btc()].clone());
+    engine
+}
+
+/// The first `rows` hourly BTC candles of the shared data, each with the clock set to it.
+fn candles(rows: usize) -> Vec<MarketEvent> {
+    let file = SymbolFile::new(btc(), shared().join("data/binance-BTCUSDT-1h.csv"));
+    let merged = MergedCandles::open([file], TimeRange::ALL).unwrap();
+    let clock = Arc::new(SimClock::new(data_start()));
+    ClockedReplay::new(merged, clock)
+        .take(rows)
+        .map(Result::unwrap)
+        .collect()
+}
+
+fn fills(store: &MemoryStore) -> Vec<Fill> {
+    store
+        .batches()
+        .iter()
+        .flat_map(|b| b.events.iter())
+        .filter_map(|e| match e {
+            AuditEvent::OrderFilled { fill } => Some(fill.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn fresh() -> (Arc<MemoryStore>, Arc<SimClock>) {
+    (
+        Arc::new(MemoryStore::new(1_000_000)),
+        Arc::new(SimClock::new(data_start())),
+    )
+}
+
+#[test]
+fn an_orders_terminal_status_is_stored_in_the_batch_of_its_fills() {
+    let (store, clock) = fresh();
+    let mut engine = dry_run(store.clone(), clock.clone());
+    for event in candles(600) {
+        clock.advance_to(event.event_time()).unwrap();
+        block_on(engine.on_event(event)).unwrap();
+    }
+    let batches: Vec<EventBatch> = store.batches();
+    let mut booked: BTreeMap<ClientOrderId, Decimal> = BTreeMap::new();
+    let mut filled_orders = 0;
+    for batch in &batches {
+        for event in &batch.events {
+            if let AuditEvent::OrderFilled { fill } = event {
+                *booked.entry(fill.client_order_id.clone()).or_default() += fill.qty.value();
+                assert!(
+                    batch
+                        .orders
+                        .iter()
+                        .any(|o| o.client_order_id == fill.client_order_id),
+                    "batch {} books a fill of {} without the order's new state",
+                    batch.event_id,
+                    fill.client_order_id
+                );
+            }
+        }
+        for order in &batch.orders {
+            let in_trail = booked
+                .get(&order.client_order_id)
+                .copied()
+                .unwrap_or_default();
+            assert_eq!(
+                order.filled_qty.value(),
+                in_trail,
+                "batch {} stores order {} as {:?} with {} filled, its fills so far add up to {in_trail}",
+                batch.event_id,
+                order.client_order_id,
+                order.status,
+                order.filled_qty.value()
+            );
+            if order.status == OrderStatus::Filled {
+                filled_orders += 1;
+            }
+        }
+    }
+    assert!(filled_orders >= 4, "the replay traded: {filled_orders}");
+}
+
+#[test]
+fn a_dry_run_restarted_between_an_order_and_its_fill_fills_it_as_if_it_never_stopped() {
+    let events = candles(600);
+    // Uninterrupted.
+    let (store, clock) = fresh();
+    let mut engine = dry_run(store.clone(), clock.clone());
+    for event in events.iter().cloned() {
+        clock.advance_to(event.event_time()).unwrap();
+        block_on(engine.on_event(event)).unwrap();
+    }
+    let expected = fills(&store);
+    let expected_equity = engine.portfolio().equity();
+    assert!(expected.len() >= 4, "the replay traded: {}", expected.len());
+
+    // Stopped right after the first event that leaves an order working at the venue.
+    let (store, clock) = fresh();
+    let mut first = dry_run(store.clone(), clock.clone());
+    let mut stop_after = None;
+    for (i, event) in events.iter().cloned().enumerate() {
+        clock.advance_to(event.event_time()).unwrap();
+        block_on(first.on_event(event)).unwrap();
+        if first.working_orders().count() > 0 {
+            stop_after = Some(i);
+            break;
+        }
+    }
+    let stop_after = stop_after.expect("an order was working at some point");
+    drop(first);
+
+    // A new process: a fresh simulated venue, the state read back from the store.
+    let state: EngineState =
+        serde_json::from_value(block_on(store.latest_state()).unwrap().unwrap()).unwrap();
+    let mut second = dry_run(store.clone(), clock.clone());
+    second.restore(state).unwrap();
+    let report = block_on(second.reconcile()).unwrap();
+    assert_eq!(
+        (report.checked, report.confirmed, report.not_found),
+        (1, 1, 0),
+        "the working order is known to the restored venue: {report}"
+    );
+    for event in &events[..=stop_after] {
+        second.warm_up(event);
+    }
+    for event in events[stop_after + 1..].iter().cloned() {
+        clock.advance_to(event.event_time()).unwrap();
+        block_on(second.on_event(event)).unwrap();
+    }
+    assert_eq!(fills(&store), expected);
+    assert_eq!(second.portfolio().equity(), expected_equity);
+}
