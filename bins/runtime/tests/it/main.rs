@@ -5,6 +5,7 @@ mod support;
 
 mod binance;
 mod crash;
+mod crash_injection;
 mod fake_binance;
 mod ftmo;
 mod lifecycle;
