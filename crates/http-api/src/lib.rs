@@ -72,7 +72,7 @@
 //! - [`exporter`] — [`Metrics`], [`record_order_latency`], [`names`]
 //! - `routes` (private) — one module per endpoint, assembled by [`router`]
 //! - `page` (private) — the HTML operator page
-//! - [`server`] — [`HttpServer`], [`serve`]
+//! - [`server`] — [`HttpServer`], [`ServerLimits`], [`Acceptor`], [`serve`]
 //! - [`error`] — [`HttpError`]
 
 pub mod error;
@@ -86,6 +86,6 @@ pub mod view;
 pub use error::HttpError;
 pub use exporter::{LATENCY_BUCKETS, Metrics, names, record_order_latency};
 pub use routes::{READINESS_TIMEOUT, router};
-pub use server::{HttpServer, serve};
+pub use server::{Acceptor, HttpServer, ServerLimits, serve};
 pub use snapshot::{Decision, ExtraGauge, MetricsSnapshot};
 pub use view::RuntimeView;
