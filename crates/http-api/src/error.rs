@@ -22,7 +22,9 @@ pub enum HttpError {
     /// The local address of an already-bound listener could not be read.
     #[error("could not read the local address of the HTTP listener: {0}")]
     LocalAddr(#[source] io::Error),
-    /// The server stopped with an I/O error.
+    /// The server stopped with an I/O error. [`HttpServer::run`](crate::HttpServer::run)
+    /// no longer returns it (accept errors are logged and retried); kept for callers
+    /// that match on it.
     #[error("HTTP server on {addr} failed: {source}")]
     Serve {
         /// The address it was serving on.
@@ -31,6 +33,9 @@ pub enum HttpError {
         #[source]
         source: io::Error,
     },
+    /// [`ServerLimits`](crate::ServerLimits) out of range.
+    #[error("invalid HTTP server limits: {0}")]
+    InvalidLimits(String),
     /// A metrics recorder that is not ours is already installed process-wide.
     #[error(
         "a different metrics recorder is already installed process-wide; \

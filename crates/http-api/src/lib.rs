@@ -38,6 +38,16 @@
 //! The body is the report in all non-error cases, so a client gating live
 //! rollout reads `live_rollout_readiness` from it regardless of the code.
 //!
+//! # Limits
+//!
+//! The HTTP surface must never take the trading session down, so [`HttpServer`]
+//! bounds what a client can make it hold ([`ServerLimits`], defaults in
+//! brackets): open connections (64; the rest wait in the kernel backlog), the
+//! time to send a request head, which also closes idle keep-alive connections
+//! (10 s), the time to answer a request (30 s, then 500), and the shutdown grace
+//! (10 s). Accept errors, out of file descriptors included, are logged and
+//! retried; [`HttpServer::run`] returns only when its shutdown future completes.
+//!
 //! # Metrics
 //!
 //! [`Metrics`] wraps a Prometheus recorder. The runtime keeps its own cumulative
@@ -72,7 +82,7 @@
 //! - [`exporter`] — [`Metrics`], [`record_order_latency`], [`names`]
 //! - `routes` (private) — one module per endpoint, assembled by [`router`]
 //! - `page` (private) — the HTML operator page
-//! - [`server`] — [`HttpServer`], [`serve`]
+//! - [`server`] — [`HttpServer`], [`ServerLimits`], [`Acceptor`], [`serve`]
 //! - [`error`] — [`HttpError`]
 
 pub mod error;
@@ -86,6 +96,6 @@ pub mod view;
 pub use error::HttpError;
 pub use exporter::{LATENCY_BUCKETS, Metrics, names, record_order_latency};
 pub use routes::{READINESS_TIMEOUT, router};
-pub use server::{HttpServer, serve};
+pub use server::{Acceptor, HttpServer, ServerLimits, serve};
 pub use snapshot::{Decision, ExtraGauge, MetricsSnapshot};
 pub use view::RuntimeView;

@@ -10,9 +10,10 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::Router;
+use axum::extract::Request;
 use axum::http::header::{CACHE_CONTROL, HeaderValue};
 use axum::http::{Method, StatusCode, Uri};
-use axum::middleware::map_response;
+use axum::middleware::{Next, from_fn, map_response};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use readiness::ReadinessReport;
@@ -32,15 +33,38 @@ struct AppState {
 }
 
 /// The HTTP surface as an axum router (see the crate docs for the endpoints).
+///
+/// No request deadline: [`HttpServer::run`](crate::HttpServer::run) adds one
+/// ([`ServerLimits::request_timeout`](crate::ServerLimits::request_timeout)).
 pub fn router(view: Arc<dyn RuntimeView>, metrics: Metrics) -> Router {
-    Router::new()
+    routes(view, metrics, None)
+}
+
+/// [`router`] where a request not answered within `limit` gets a 500.
+pub(crate) fn router_with_deadline(
+    view: Arc<dyn RuntimeView>,
+    metrics: Metrics,
+    limit: Duration,
+) -> Router {
+    routes(view, metrics, Some(limit))
+}
+
+fn routes(view: Arc<dyn RuntimeView>, metrics: Metrics, deadline: Option<Duration>) -> Router {
+    let mut routes = Router::new()
         .route("/", get(status::page))
         .route("/health/live", get(health::live))
         .route("/health/readiness", get(health::readiness))
         .route("/metrics", get(metrics::metrics))
         .route("/api/status", get(status::api_status))
         .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
+        .method_not_allowed_fallback(method_not_allowed);
+    if let Some(limit) = deadline {
+        routes = routes.layer(from_fn(move |request: Request, next: Next| {
+            answer_within(limit, request, next)
+        }));
+    }
+    // Outermost, so the deadline's 500 is not cacheable either.
+    routes
         .layer(map_response(no_store))
         .with_state(AppState { view, metrics })
 }
@@ -76,6 +100,20 @@ async fn method_not_allowed(method: Method, uri: Uri) -> Response {
         StatusCode::METHOD_NOT_ALLOWED,
         format!("{method} is not allowed on {}; use GET", uri.path()),
     )
+}
+
+/// Runs the request, or answers 500 when it takes longer than `limit`.
+async fn answer_within(limit: Duration, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => error_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!(
+                "the request was not answered within {} s",
+                limit.as_secs_f64()
+            ),
+        ),
+    }
 }
 
 /// Every answer describes the runtime *now*: nothing may be cached.

@@ -3,6 +3,7 @@
 
 mod api;
 mod health;
+mod limits;
 mod metrics;
 mod server;
 mod support;

@@ -1,5 +1,6 @@
 //! Test fixtures: a `RuntimeView` with fixed figures, readiness reports per
-//! verdict, a server on port 0, and a minimal HTTP/1.1 client over `TcpStream`.
+//! verdict, a server on port 0 (default or given limits, any acceptor), and a
+//! minimal HTTP/1.1 client over `TcpStream`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -8,7 +9,9 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::{Duration, TimeZone, Utc};
 use domain::{PreservationLevel, Ratio, Timestamp, TradingMode};
-use http_api::{HttpError, HttpServer, Metrics, MetricsSnapshot, RuntimeView};
+use http_api::{
+    Acceptor, HttpError, HttpServer, Metrics, MetricsSnapshot, RuntimeView, ServerLimits,
+};
 use http_body_util::BodyExt;
 use readiness::{BlockRateInput, ReadinessConfig, ReadinessInputs, ReadinessReport, ShadowHealth};
 use rust_decimal::Decimal;
@@ -161,14 +164,31 @@ impl Drop for TestApp {
 }
 
 pub async fn spawn_app(view: FixedView) -> TestApp {
-    let listener = TcpListener::bind("127.0.0.1:0")
+    spawn_app_with(view.into_arc(), ServerLimits::default()).await
+}
+
+/// A server on 127.0.0.1:0 serving `view` within `limits`.
+pub async fn spawn_app_with(view: Arc<dyn RuntimeView>, limits: ServerLimits) -> TestApp {
+    let server = HttpServer::from_listener(listen().await)
+        .expect("local address")
+        .with_limits(limits)
+        .expect("valid limits");
+    spawn_server(server, view)
+}
+
+/// A fresh listener on 127.0.0.1:0.
+pub async fn listen() -> TcpListener {
+    TcpListener::bind("127.0.0.1:0")
         .await
-        .expect("bind 127.0.0.1:0");
-    let server = HttpServer::from_listener(listener).expect("local address");
+        .expect("bind 127.0.0.1:0")
+}
+
+/// Runs `server` on its own task with its own (local) recorder.
+pub fn spawn_server<A: Acceptor>(server: HttpServer<A>, view: Arc<dyn RuntimeView>) -> TestApp {
     let addr = server.local_addr();
     let metrics = Metrics::local();
     let (tx, rx) = oneshot::channel::<()>();
-    let handle = tokio::spawn(server.run(view.into_arc(), metrics.clone(), async move {
+    let handle = tokio::spawn(server.run(view, metrics.clone(), async move {
         let _ = rx.await;
     }));
     TestApp {
