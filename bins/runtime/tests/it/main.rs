@@ -5,6 +5,7 @@ mod support;
 
 mod binance;
 mod crash;
+mod dotenv;
 mod fake_binance;
 mod ftmo;
 mod lifecycle;
