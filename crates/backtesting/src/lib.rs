@@ -18,7 +18,8 @@
 //! - [`record`] — [`Recorder`]: audit, trades, metrics and the equity series as the run streams
 //! - [`report`] — [`RunResult`] (`result.json`) and the stdout [`summary_table`]
 //! - [`chart`] — `equity.png` (plotters, embedded font)
-//! - [`output`] — staging directory + rename, atomic file replacement
+//! - [`output`] — staging directory (locked while written, swept once its run is dead) +
+//!   rename, atomic file replacement
 //! - [`progress`] — [`Progress`], the terminal progress bar
 //! - [`mod@bench`] — [`run_bench`], the throughput benchmark
 //! - [`error`] — [`BacktestError`], with [`BacktestError::exit_code`]

@@ -2,7 +2,9 @@
 //!
 //! Binance signs `query string + body` (no separator) with the secret key and sends the lower
 //! case hex digest as the `signature` parameter; the key travels in the `X-MBX-APIKEY` header.
-//! Neither the key nor the secret ever appears in `Debug` output or logs.
+//! Neither the key nor the secret ever appears in `Debug` output or logs, and [`Redactor`]
+//! takes them (and request signatures) out of text the venue sends back before that text
+//! becomes part of an error, a log line or an audit event.
 
 use std::fmt;
 
@@ -73,6 +75,129 @@ impl Credentials {
     pub fn sign(&self, payload: &str) -> String {
         sign_hmac_sha256(self.secret.expose_secret(), payload)
     }
+
+    /// A redactor that takes this key pair out of text (see [`Redactor`]).
+    pub fn redactor(&self) -> Redactor {
+        Redactor::default()
+            .with(self.api_key.expose_secret())
+            .with(self.secret.expose_secret())
+    }
+}
+
+/// What stands in for a redacted value.
+pub const REDACTED: &str = "[redacted]";
+
+/// Parameter and header names whose value is redacted wherever it follows them (`=`, `:`,
+/// `%3D`, optionally quoted): the signature parameter and the `X-MBX-APIKEY` header (matched
+/// by its `apikey` ending, as is an `apiKey` field).
+const SECRET_NAMES: [&str; 3] = ["signature", "apikey", "api_key"];
+
+/// Replaces the API key, the API secret, any extra value (a request's signature) and the
+/// value after `signature=` / `X-MBX-APIKEY:` with [`REDACTED`] in text the venue sent back
+/// (error bodies, `msg` fields, stream frames) and in request URLs. Replacement is one pass
+/// over the original text: overlapping matches become one `[redacted]`, and an empty value
+/// is never searched for. `Debug` shows only how many values it holds.
+#[derive(Clone, Default)]
+pub struct Redactor {
+    values: Vec<SecretString>,
+}
+
+impl fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Redactor")
+            .field("values", &self.values.len())
+            .finish()
+    }
+}
+
+impl Redactor {
+    /// This redactor, also redacting `value` (ignored when empty).
+    pub fn with(mut self, value: &str) -> Self {
+        if !value.is_empty() {
+            self.values.push(SecretString::from(value.to_owned()));
+        }
+        self
+    }
+
+    /// `text` with every secret value replaced by [`REDACTED`].
+    pub fn redact(&self, text: &str) -> String {
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        for value in &self.values {
+            let value = value.expose_secret();
+            // Overlapping occurrences of one value (`aa` in `aaa`) are found too.
+            let mut from = 0;
+            while let Some(at) = text.get(from..).and_then(|rest| rest.find(value)) {
+                let start = from + at;
+                spans.push((start, start + value.len()));
+                from = start + text[start..].chars().next().map_or(1, char::len_utf8);
+            }
+        }
+        spans.extend(named_values(text));
+        if spans.is_empty() {
+            return text.to_owned();
+        }
+        spans.sort_unstable();
+        let mut out = String::with_capacity(text.len());
+        let mut copied = 0;
+        let mut spans = spans.into_iter().peekable();
+        while let Some((start, mut end)) = spans.next() {
+            while let Some(&(next_start, next_end)) = spans.peek() {
+                if next_start > end {
+                    break;
+                }
+                end = end.max(next_end);
+                spans.next();
+            }
+            out.push_str(&text[copied..start]);
+            out.push_str(REDACTED);
+            copied = end;
+        }
+        out.push_str(&text[copied..]);
+        out
+    }
+}
+
+/// Byte spans of the values that follow a [`SECRET_NAMES`] name and a separator.
+fn named_values(text: &str) -> Vec<(usize, usize)> {
+    let lower = text.to_ascii_lowercase();
+    let bytes = lower.as_bytes();
+    let mut spans = Vec::new();
+    for name in SECRET_NAMES {
+        for (at, _) in lower.match_indices(name) {
+            let mut i = at + name.len();
+            let skip = |i: &mut usize, set: &[u8]| {
+                while bytes.get(*i).is_some_and(|b| set.contains(b)) {
+                    *i += 1;
+                }
+            };
+            skip(&mut i, b"\"' \t");
+            if bytes.get(i..).is_some_and(|rest| rest.starts_with(b"%3d")) {
+                i += 3;
+            } else if matches!(bytes.get(i), Some(b'=' | b':')) {
+                i += 1;
+            } else {
+                continue;
+            }
+            skip(&mut i, b"\"' \t");
+            if bytes
+                .get(i..)
+                .is_some_and(|rest| rest.starts_with(REDACTED.as_bytes()))
+            {
+                continue; // redacted already
+            }
+            let start = i;
+            while bytes
+                .get(i)
+                .is_some_and(|b| !b.is_ascii_whitespace() && !b"\"'&,;)]}".contains(b))
+            {
+                i += 1;
+            }
+            if i > start {
+                spans.push((start, i));
+            }
+        }
+    }
+    spans
 }
 
 /// Lower case hex HMAC-SHA256 of `payload` keyed by `secret`.
@@ -131,6 +256,67 @@ mod tests {
             q,
             "symbol=%EF%BC%91%EF%BC%92%EF%BC%93%EF%BC%94%EF%BC%95%EF%BC%96&side=BUY"
         );
+    }
+
+    const KEY: &str = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A";
+    const SECRET: &str = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
+
+    #[test]
+    fn redacts_the_key_the_secret_and_signatures_wherever_they_appear() {
+        let r = Credentials::new(KEY, SECRET).unwrap().redactor();
+        let sig = "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71";
+        let text = format!(
+            "Invalid API-key {KEY} (secret {SECRET}) for symbol=BTCUSDT&timestamp=1&signature={sig}; X-MBX-APIKEY: {KEY}x, \"apiKey\":\"other\""
+        );
+        assert_eq!(
+            r.redact(&text),
+            "Invalid API-key [redacted] (secret [redacted]) for symbol=BTCUSDT&timestamp=1&signature=[redacted]; X-MBX-APIKEY: [redacted], \"apiKey\":\"[redacted]\""
+        );
+        // Also percent-encoded and with spaces; but a sentence about signatures stays.
+        assert_eq!(
+            r.redact("signature%3Dabc123 and Signature = 'ff00'"),
+            "signature%3D[redacted] and Signature = '[redacted]'"
+        );
+        for plain in [
+            "Signature for this request is not valid.",
+            "Mandatory parameter 'signature' was not sent.",
+            "Invalid API-key, IP, or permissions for action.",
+            "",
+        ] {
+            assert_eq!(r.redact(plain), plain);
+        }
+    }
+
+    #[test]
+    fn overlapping_and_nested_values_become_one_redaction() {
+        let r = Redactor::default().with("abcdef12").with("ef12ghij");
+        assert_eq!(r.redact("xx abcdef12ghij yy"), "xx [redacted] yy");
+        let r = Redactor::default().with("KEYKEY").with("KEY");
+        assert_eq!(r.redact("aKEYKEYKEYb KEY"), "a[redacted]b [redacted]");
+        // A value overlapping itself.
+        let r = Redactor::default().with("aa");
+        assert_eq!(r.redact("aaa-aa"), "[redacted]-[redacted]");
+        // Non-ASCII text around a value keeps its characters.
+        let r = Redactor::default().with("clé");
+        assert_eq!(r.redact("→clé←"), "→[redacted]←");
+    }
+
+    #[test]
+    fn empty_values_are_never_searched_for_and_redacting_twice_changes_nothing() {
+        let r = Redactor::default().with("");
+        assert_eq!(format!("{r:?}"), "Redactor { values: 0 }");
+        assert_eq!(r.redact("nothing secret here"), "nothing secret here");
+        let r = Credentials::new("short", SECRET).unwrap().redactor();
+        let once = r.redact(&format!("short signature={SECRET}&apiKey=short"));
+        assert_eq!(once, "[redacted] signature=[redacted]&apiKey=[redacted]");
+        assert_eq!(r.redact(&once), once);
+    }
+
+    #[test]
+    fn a_redactor_shows_no_value_in_debug() {
+        let r = Credentials::new(KEY, SECRET).unwrap().redactor();
+        let shown = format!("{r:?}");
+        assert!(!shown.contains(KEY) && !shown.contains(SECRET), "{shown}");
     }
 
     #[test]

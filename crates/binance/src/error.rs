@@ -10,6 +10,8 @@ use domain::ports::VenueError;
 use domain::{OrderFailure, Timestamp};
 use thiserror::Error;
 
+use crate::credential::Redactor;
+
 /// Binance error codes the adapter treats specially.
 pub mod codes {
     /// UNKNOWN: an unknown error occurred while processing the request.
@@ -207,6 +209,24 @@ impl BinanceError {
         Self::Decode {
             what: what.into(),
             detail: detail.to_string(),
+        }
+    }
+
+    /// This error with every text that may hold venue text (an error body, a `msg`, a
+    /// transport or decode message) passed through `redactor`.
+    pub(crate) fn redacted(self, redactor: &Redactor) -> Self {
+        match self {
+            BinanceError::Api(mut e) => {
+                e.msg = redactor.redact(&e.msg);
+                BinanceError::Api(e)
+            }
+            BinanceError::Timeout(d) => BinanceError::Timeout(redactor.redact(&d)),
+            BinanceError::Transport(d) => BinanceError::Transport(redactor.redact(&d)),
+            BinanceError::Decode { what, detail } => BinanceError::Decode {
+                what: redactor.redact(&what),
+                detail: redactor.redact(&detail),
+            },
+            other => other,
         }
     }
 

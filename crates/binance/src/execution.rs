@@ -74,6 +74,12 @@ impl BinanceVenue {
         Ok(parse::account_from_wire(wire))
     }
 
+    /// `e` with the key pair taken out: a parse error quotes fields of a signed answer.
+    /// (Errors from the client are redacted already.)
+    fn redacted(&self, e: BinanceError) -> BinanceError {
+        e.redacted(self.client.redactor())
+    }
+
     fn sent(&self) -> MutexGuard<'_, HashMap<ClientOrderId, Symbol>> {
         self.sent.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -130,7 +136,7 @@ impl BinanceVenue {
                     fills: Vec::new(),
                 },
                 Err(e) => SubmitOutcome::Unknown {
-                    detail: e.to_string(),
+                    detail: self.redacted(e).to_string(),
                 },
             }),
             Ok(Lookup::NotFound) => None,
@@ -184,7 +190,7 @@ impl BinanceVenue {
     }
 
     fn confirmed(&self, wire: &OrderWire, symbol: &Symbol) -> Result<SubmitOutcome, BinanceError> {
-        let order = parse::order_from_wire(wire, symbol)?;
+        let order = parse::order_from_wire(wire, symbol).map_err(|e| self.redacted(e))?;
         let (base, quote) = self.assets(symbol);
         let fills = parse::fills_from_order(
             wire,
@@ -193,7 +199,8 @@ impl BinanceVenue {
                 base: &base,
                 quote: &quote,
             },
-        )?;
+        )
+        .map_err(|e| self.redacted(e))?;
         Ok(SubmitOutcome::Confirmed { order, fills })
     }
 }
@@ -246,7 +253,7 @@ impl ExecutionVenue for BinanceVenue {
         match self.lookup(id).await {
             Ok(Lookup::Found(symbol, wire)) => parse::order_from_wire(&wire, &symbol)
                 .map(Some)
-                .map_err(|e| e.to_venue_error(now)),
+                .map_err(|e| self.redacted(e).to_venue_error(now)),
             Ok(Lookup::NotFound) => Ok(None),
             Err(e) => Err(e.to_venue_error(now)),
         }
@@ -266,7 +273,7 @@ impl ExecutionVenue for BinanceVenue {
             match self.client.call_json::<OrderWire>(&call).await {
                 Ok(wire) => {
                     return parse::order_from_wire(&wire, &symbol)
-                        .map_err(|e| e.to_venue_error(now));
+                        .map_err(|e| self.redacted(e).to_venue_error(now));
                 }
                 Err(e) if e.class() == ErrorClass::NoSuchOrder => continue,
                 Err(e) => return Err(e.to_venue_error(now)),
@@ -292,7 +299,8 @@ impl ExecutionVenue for BinanceVenue {
                 tracing::warn!(venue_symbol = %w.symbol, client_order_id = %w.client_order_id, "open order on a symbol without a canonical name; skipped");
                 continue;
             };
-            let order = parse::order_from_wire(w, &symbol).map_err(|e| e.to_venue_error(now))?;
+            let order = parse::order_from_wire(w, &symbol)
+                .map_err(|e| self.redacted(e).to_venue_error(now))?;
             self.sent().insert(order.client_order_id.clone(), symbol);
             orders.push(order);
         }
@@ -328,7 +336,7 @@ impl ExecutionVenue for BinanceVenue {
                 quote: &quote,
             },
         )
-        .map_err(|e| e.to_venue_error(now))
+        .map_err(|e| self.redacted(e).to_venue_error(now))
     }
 
     async fn filters(&self, symbol: &Symbol) -> Result<InstrumentFilters, VenueError> {

@@ -1,5 +1,6 @@
 //! Configuration errors: each names the file, line, key or variable at fault.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use domain::ConfigViolation;
@@ -26,28 +27,72 @@ pub enum ConfigError {
         /// What is wrong.
         message: String,
     },
-    /// An environment override could not be applied.
-    #[error("environment variable {var}: {message}")]
+    /// An environment variable could not be applied, or its value does not fit the key it
+    /// sets. Never carries the value of a variable whose name suggests a secret.
+    #[error("environment variable {var}{}: {message}", in_parens(.key))]
     Env {
         /// The variable name.
         var: String,
+        /// The dotted key it sets, when it names one (`risk.max_daily_loss_pct`).
+        key: Option<String>,
         /// What is wrong.
         message: String,
     },
-    /// Values parsed but break the rules; every violation is listed.
-    #[error("invalid configuration ({origin}):\n{}", list(.violations))]
+    /// Values parsed but break the rules; every violation is listed, each blamed on the
+    /// environment variable that set its key, if one did, else on `origin`.
+    #[error("invalid configuration ({}):\n{}", sources(.origin, .violations, .overrides), list(.violations, .overrides))]
     Invalid {
-        /// Where the configuration came from.
+        /// Where the file layer came from (a path or the embedded default).
         origin: String,
-        /// Every violation found.
+        /// Every violation found (a secret-looking variable's value is not shown in `got`).
         violations: Vec<ConfigViolation>,
+        /// The variable behind each key set from the environment (lower-case dotted key ->
+        /// variable name).
+        overrides: BTreeMap<String, String>,
     },
 }
 
-fn list(violations: &[ConfigViolation]) -> String {
+fn in_parens(key: &Option<String>) -> String {
+    key.as_ref().map(|k| format!(" ({k})")).unwrap_or_default()
+}
+
+/// The variable that set `key`, if one did.
+pub(crate) fn override_of<'a>(
+    overrides: &'a BTreeMap<String, String>,
+    key: &str,
+) -> Option<&'a String> {
+    overrides.get(&key.to_ascii_lowercase())
+}
+
+fn sources(
+    origin: &str,
+    violations: &[ConfigViolation],
+    overrides: &BTreeMap<String, String>,
+) -> String {
+    let from_env = violations
+        .iter()
+        .any(|v| override_of(overrides, &v.key).is_some());
+    let from_file = violations
+        .iter()
+        .any(|v| override_of(overrides, &v.key).is_none());
+    match (from_file, from_env) {
+        (_, false) if !overrides.is_empty() => format!("{origin}, with environment overrides"),
+        (true, true) => format!("{origin} and environment overrides"),
+        (false, true) => "environment overrides".to_string(),
+        _ => origin.to_string(),
+    }
+}
+
+fn list(violations: &[ConfigViolation], overrides: &BTreeMap<String, String>) -> String {
     violations
         .iter()
-        .map(|v| format!("  - {v}"))
+        .map(|v| match override_of(overrides, &v.key) {
+            Some(var) => format!(
+                "  - environment variable {var} ({}): must be {}, got {}",
+                v.key, v.expected, v.got
+            ),
+            None => format!("  - {v}"),
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }

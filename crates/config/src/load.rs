@@ -1,13 +1,14 @@
 //! Loading: defaults, file, environment, paper overrides, validation.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use domain::TradingMode;
 use rust_decimal::Decimal;
 use toml::Table;
 
-use crate::env::apply_overrides;
-use crate::error::ConfigError;
+use crate::env::{Applied, NOT_SHOWN, apply_overrides, is_secret_name};
+use crate::error::{ConfigError, override_of};
 use crate::settings::RampartConfig;
 
 /// The shipped `config/default.toml`, embedded so the binaries work from any directory.
@@ -75,11 +76,12 @@ pub fn load<'a>(
     if !applied.is_empty() {
         config = match toml::Value::Table(table).try_into() {
             Ok(c) => c,
-            Err(e) => return Err(blame_override(&file_table, &vars, &e)),
+            Err(e) => return Err(blame_override(&file_table, &applied, &e)),
         };
+        let listed: Vec<String> = applied.iter().map(Applied::notice).collect();
         notices.push(format!(
             "configuration overrides from the environment: {}",
-            applied.join(", ")
+            listed.join(", ")
         ));
     }
 
@@ -91,9 +93,22 @@ pub fn load<'a>(
     config.turnover = turnover;
     notices.extend(paper_notices);
 
-    let violations = config.validate();
+    let mut violations = config.validate();
     if !violations.is_empty() {
-        return Err(ConfigError::Invalid { origin, violations });
+        let overrides: BTreeMap<String, String> = applied
+            .iter()
+            .map(|a| (a.key.to_ascii_lowercase(), a.var.clone()))
+            .collect();
+        for v in &mut violations {
+            if override_of(&overrides, &v.key).is_some_and(|var| is_secret_name(var)) {
+                v.got = NOT_SHOWN.to_string();
+            }
+        }
+        return Err(ConfigError::Invalid {
+            origin,
+            violations,
+            overrides,
+        });
     }
     Ok(Loaded {
         config,
@@ -102,22 +117,28 @@ pub fn load<'a>(
     })
 }
 
-/// Finds which single override makes the configuration unreadable, to name it.
-fn blame_override(file_table: &Table, vars: &[(&str, &str)], all: &toml::de::Error) -> ConfigError {
-    for &(name, value) in vars {
+/// Finds which single override makes the configuration unreadable, to name it and its key
+/// (the file alone parsed, so the fault is the environment's).
+fn blame_override(file_table: &Table, applied: &[Applied], all: &toml::de::Error) -> ConfigError {
+    for a in applied {
         let mut t = file_table.clone();
-        if apply_overrides(&mut t, [(name, value)]).is_ok_and(|a| !a.is_empty())
+        if apply_overrides(&mut t, [(a.var.as_str(), a.raw.as_str())]).is_ok()
             && let Err(e) = toml::Value::Table(t).try_into::<RampartConfig>()
         {
-            return ConfigError::Env {
-                var: name.to_string(),
-                message: e.message().trim().to_string(),
-            };
+            return a.unreadable(e.message().trim());
+        }
+    }
+    // Only together do they fail: serde's words, with every secret-looking value taken out.
+    let mut message = all.message().trim().to_string();
+    for a in applied.iter().filter(|a| is_secret_name(&a.var)) {
+        if !a.raw.trim().is_empty() {
+            message = message.replace(a.raw.trim(), "[redacted]");
         }
     }
     ConfigError::Env {
         var: "RAMPART__*".to_string(),
-        message: all.message().trim().to_string(),
+        key: None,
+        message,
     }
 }
 
@@ -130,6 +151,7 @@ fn paper_var<T>(
         None => Ok(None),
         Some((_, raw)) => parse(raw.trim()).map(Some).ok_or_else(|| ConfigError::Env {
             var: name.to_string(),
+            key: None,
             message: format!("expected a non-negative number, got {raw:?}"),
         }),
     }

@@ -145,10 +145,12 @@ fn environment_override_to_an_invalid_value_is_rejected_by_validation() {
     )
     .unwrap_err();
     assert!(
-        err.to_string()
-            .contains("risk.max_daily_loss_pct must be in (0, 100], got 150"),
+        err.to_string().contains(
+            "environment variable RAMPART__RISK__MAX_DAILY_LOSS_PCT (risk.max_daily_loss_pct): must be in (0, 100], got 150"
+        ),
         "{err}"
     );
+    assert!(!err.to_string().contains("default.toml"), "{err}");
 }
 
 #[test]
@@ -280,4 +282,120 @@ fn account_rules_can_be_set_from_the_environment() {
         config::AccountRulesKind::Ftmo2StepVerification
     );
     assert_eq!(c.account.initial_capital, Some(dec!(200000)));
+}
+
+#[test]
+fn an_unreadable_override_names_the_variable_and_key_not_the_file() {
+    for path in [None, Some(file_with("[risk]\nmax_open_positions = 2\n"))] {
+        let err = load(
+            path.as_ref().map(|f| f.path()),
+            [("RAMPART__RISK__MAX_DAILY_LOSS_PCT", "abc")],
+            TradingMode::DryRun,
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, ConfigError::Env { .. }), "{text}");
+        assert!(
+            text.starts_with(
+                "environment variable RAMPART__RISK__MAX_DAILY_LOSS_PCT (risk.max_daily_loss_pct): expected a decimal number, got \"abc\""
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("default.toml"), "{text}");
+        assert!(!text.contains(".toml:"), "{text}");
+    }
+    let err = load(
+        None,
+        [("RAMPART__RISK__MAX_OPEN_POSITIONS", "three")],
+        TradingMode::DryRun,
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().starts_with(
+            "environment variable RAMPART__RISK__MAX_OPEN_POSITIONS (risk.max_open_positions): expected"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_violation_is_blamed_on_the_override_that_set_its_key_and_the_rest_on_the_file() {
+    let f = file_with("[risk]\nmax_open_positions = 0\n");
+    let err = load(
+        Some(f.path()),
+        [("RAMPART__RISK__MAX_DAILY_LOSS_PCT", "150")],
+        TradingMode::DryRun,
+    )
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.starts_with(&format!(
+            "invalid configuration ({} and environment overrides):",
+            f.path().display()
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n  - risk.max_open_positions must be"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n  - environment variable RAMPART__RISK__MAX_DAILY_LOSS_PCT (risk.max_daily_loss_pct): must be in (0, 100], got 150"),
+        "{text}"
+    );
+}
+
+#[test]
+fn values_of_secret_looking_variables_are_never_echoed() {
+    // Unreadable: a number where the name of a variable belongs.
+    let err = load(
+        None,
+        [("RAMPART__TELEGRAM__TOKEN_ENV", "123456789")],
+        TradingMode::DryRun,
+    )
+    .unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(
+        text.starts_with(
+            "environment variable RAMPART__TELEGRAM__TOKEN_ENV (telegram.token_env): expected a string, got a value that is not shown"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("123456789"), "{text}");
+    // Invalid: blamed on the variable, the value left out.
+    let err = load(
+        None,
+        [("RAMPART__TELEGRAM__TOKEN_ENV", "\"   \"")],
+        TradingMode::DryRun,
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains(
+            "environment variable RAMPART__TELEGRAM__TOKEN_ENV (telegram.token_env): must be the name of an environment variable, got a value that is not shown"
+        ),
+        "{err}"
+    );
+    // Unknown key: named, its value not echoed.
+    let err = load(
+        None,
+        [("RAMPART__RISK__API_KEY", "hunter2secret")],
+        TradingMode::DryRun,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("RAMPART__RISK__API_KEY"), "{err}");
+    assert!(!format!("{err} {err:?}").contains("hunter2secret"), "{err}");
+    // Applied: the log line names the key, not the value.
+    let loaded = load(
+        None,
+        [("RAMPART__TELEGRAM__TOKEN_ENV", "MY_BOT_VAR")],
+        TradingMode::DryRun,
+    )
+    .unwrap();
+    assert_eq!(loaded.config.telegram.token_env, "MY_BOT_VAR");
+    let notices = loaded.notices.join("\n");
+    assert!(
+        notices.contains("telegram.token_env = (not shown)"),
+        "{notices}"
+    );
+    assert!(!notices.contains("MY_BOT_VAR"), "{notices}");
 }

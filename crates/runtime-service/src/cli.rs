@@ -220,11 +220,7 @@ fn mode(m: Mode) -> TradingMode {
 pub async fn run(cli: Cli, stop: Arc<AtomicBool>) -> Result<String, RuntimeError> {
     // Secrets (bot token, API keys, database password) may sit in `.env` in the working
     // directory; variables already set in the environment win. A missing file is fine.
-    if let Err(e) = dotenvy::dotenv()
-        && !e.not_found()
-    {
-        return Err(RuntimeError::BadInput(format!(".env: {e}")));
-    }
+    crate::dotenv::load_from_working_dir().map_err(|e| RuntimeError::BadInput(e.to_string()))?;
     let env = OperatorEnv {
         data_dir: cli.data_dir.clone(),
         database_url: cli.database_url.clone(),

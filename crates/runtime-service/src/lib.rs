@@ -9,6 +9,7 @@
 //! - [`gather`] — readiness inputs read from the store
 //! - [`exchange`] — the exchange per mode (Binance testnet/mainnet), API keys, venue
 //!   health for readiness, reconciliation after a feed reconnect
+//! - [`dotenv`] — `.env` in the working directory, errors that never echo a value
 //! - [`daily`] — the daily report
 //! - [`shadow`] — the shadow collector built from `[shadow]`
 //! - [`weekly`] — the weekly evidence report (JSON, Markdown, PNG) and the promotion gates
@@ -22,6 +23,7 @@
 
 pub mod cli;
 pub mod daily;
+pub mod dotenv;
 pub mod error;
 pub mod exchange;
 pub mod gather;

@@ -4,5 +4,6 @@
 mod bad_input;
 mod parity;
 mod run;
+mod staging;
 mod subcommands;
 mod support;

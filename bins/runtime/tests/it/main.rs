@@ -6,6 +6,7 @@ mod support;
 mod binance;
 mod crash;
 mod crash_injection;
+mod dotenv;
 mod fake_binance;
 mod ftmo;
 mod lifecycle;

@@ -17,7 +17,7 @@ use serde::de::DeserializeOwned;
 use super::limits::{Gate, LimitSettings, Limits, Policy};
 use super::models::{ErrorBody, ServerTime};
 use crate::config::BinanceConfig;
-use crate::credential::{Credentials, query_string};
+use crate::credential::{Credentials, Redactor, query_string};
 use crate::error::{ApiError, BinanceError, codes};
 
 /// Ban length assumed when a 418 comes without `Retry-After` (Binance's shortest ban).
@@ -83,6 +83,8 @@ pub struct RestClient {
     http: reqwest::Client,
     config: BinanceConfig,
     credentials: Option<Credentials>,
+    /// Takes the key pair out of every error text built from an answer.
+    redactor: Redactor,
     clock: Arc<dyn Clock>,
     limits: Mutex<Limits>,
 }
@@ -118,10 +120,15 @@ impl RestClient {
             .user_agent(concat!("rampart-binance/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| BinanceError::Config(format!("HTTP client: {e}")))?;
+        let redactor = credentials
+            .as_ref()
+            .map(Credentials::redactor)
+            .unwrap_or_default();
         Ok(Self {
             http,
             config,
             credentials,
+            redactor,
             clock,
             limits: Mutex::new(Limits::default()),
         })
@@ -130,6 +137,12 @@ impl RestClient {
     /// The configuration in force.
     pub fn config(&self) -> &BinanceConfig {
         &self.config
+    }
+
+    /// Takes this client's key pair (and any `signature=` value) out of text, for anything
+    /// the venue sent that is about to be logged or shown.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
     }
 
     /// True when the client holds an API key pair (signed endpoints usable).
@@ -211,8 +224,8 @@ impl RestClient {
         let t0 = self.now().timestamp_millis();
         let body = self.send_once(&call).await?;
         let t1 = self.now().timestamp_millis();
-        let time: ServerTime =
-            serde_json::from_str(&body).map_err(|e| BinanceError::decode("/api/v3/time", e))?;
+        let time: ServerTime = serde_json::from_str(&body)
+            .map_err(|e| BinanceError::decode("/api/v3/time", e).redacted(&self.redactor))?;
         let offset = time.server_time - (t0 + (t1 - t0) / 2);
         self.limits().clock_offset_ms = Some(offset);
         if offset.unsigned_abs() > self.config.max_clock_offset_ms {
@@ -233,7 +246,9 @@ impl RestClient {
         call: &Call,
     ) -> Result<T, BinanceError> {
         let body = self.call(call).await?;
-        serde_json::from_str(&body).map_err(|e| BinanceError::decode(call.path, e))
+        // serde's message may quote the body: redact it like an error answer.
+        serde_json::from_str(&body)
+            .map_err(|e| BinanceError::decode(call.path, e).redacted(&self.redactor))
     }
 
     /// Sends a call with the limit gate, the -1021 resync-and-retry-once and the 429 waits.
@@ -313,11 +328,13 @@ impl RestClient {
         Ok(())
     }
 
-    /// One HTTP exchange, no retries.
+    /// One HTTP exchange, no retries. Every error it returns has been redacted of the key
+    /// pair and of this request's signature (an answer may echo the request).
     async fn send_once(&self, call: &Call) -> Result<String, BinanceError> {
         let mut params = call.params.clone();
         let mut query;
         let mut builder;
+        let mut signed_redactor = None;
         if call.signed {
             let creds = self.credentials.as_ref().ok_or_else(|| {
                 BinanceError::Credentials(format!(
@@ -329,6 +346,7 @@ impl RestClient {
             params.push(("timestamp", self.server_now_ms().to_string()));
             query = query_string(&params);
             let signature = creds.sign(&query);
+            signed_redactor = Some(self.redactor.clone().with(&signature));
             query.push_str("&signature=");
             query.push_str(&signature);
             builder = self
@@ -341,6 +359,19 @@ impl RestClient {
                 .http
                 .request(call.method.clone(), self.url(call.path, &query));
         }
+        let redactor = signed_redactor.as_ref().unwrap_or(&self.redactor);
+        self.exchange(builder, call, redactor)
+            .await
+            .map_err(|e| e.redacted(redactor))
+    }
+
+    /// Sends the built request and reads the answer: weight, limits, error bodies.
+    async fn exchange(
+        &self,
+        builder: reqwest::RequestBuilder,
+        call: &Call,
+        redactor: &Redactor,
+    ) -> Result<String, BinanceError> {
         let response = builder.send().await.map_err(transport_error)?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
@@ -357,7 +388,8 @@ impl RestClient {
         }
         let (code, msg) = match serde_json::from_str::<ErrorBody>(&body) {
             Ok(e) => (Some(e.code), e.msg),
-            Err(_) => (None, body.chars().take(200).collect()),
+            // Redacted before it is cut: a cut through a secret would leave part of it.
+            Err(_) => (None, redactor.redact(&body).chars().take(200).collect()),
         };
         let api = ApiError {
             http_status: status,

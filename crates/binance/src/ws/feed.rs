@@ -304,7 +304,8 @@ impl Worker {
                     end
                 }
                 Err(e) => {
-                    tracing::warn!(url = %self.url, error = %e, attempt, "binance kline stream connect failed");
+                    let error = self.rest.redactor().redact(&e.to_string());
+                    tracing::warn!(url = %self.url, %error, attempt, "binance kline stream connect failed");
                     SessionEnd::Lost
                 }
             };
@@ -359,7 +360,8 @@ impl Worker {
                     return (SessionEnd::Lost, heard);
                 }
                 Ok(Some(Err(e))) => {
-                    tracing::warn!(error = %e, "binance kline stream failed");
+                    let error = self.rest.redactor().redact(&e.to_string());
+                    tracing::warn!(%error, "binance kline stream failed");
                     return (SessionEnd::Lost, heard);
                 }
                 Ok(Some(Ok(message))) => {
@@ -379,9 +381,11 @@ impl Worker {
         }
     }
 
+    /// Counts and logs a skipped frame; `detail` may quote the frame, so it is redacted.
     fn malformed(&self, detail: &str) {
         FeedStats::bump(&self.stats.malformed_frames);
-        tracing::warn!(detail, "binance kline stream: malformed frame skipped");
+        let detail = self.rest.redactor().redact(detail);
+        tracing::warn!(%detail, "binance kline stream: malformed frame skipped");
     }
 
     async fn on_text(&mut self, text: &str) {

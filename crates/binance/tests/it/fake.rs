@@ -21,7 +21,9 @@ use serde_json::{Value, json};
 
 use crate::support::{doc_keys, fixture, fixture_json};
 
-/// A scripted answer.
+/// A scripted answer. In its body, `{api_key}`, `{signature}` and `{query}` are replaced by
+/// the request's `X-MBX-APIKEY` header, `signature` parameter and query string (a venue that
+/// echoes the request).
 #[derive(Debug, Clone)]
 pub struct Scripted {
     pub status: u16,
@@ -59,6 +61,8 @@ pub struct FakeState {
     pub counts: HashMap<String, usize>,
     /// When each request arrived (tokio clock).
     pub arrivals: Vec<(String, tokio::time::Instant)>,
+    /// The query string of each request, in arrival order.
+    pub queries: Vec<(String, String)>,
     /// Next answers per `"METHOD /path"`, before normal handling.
     pub scripted: HashMap<String, VecDeque<Scripted>>,
     /// Orders by client order id.
@@ -218,9 +222,20 @@ async fn handle(
         let mut st = fake.state.lock().unwrap();
         *st.counts.entry(key.clone()).or_default() += 1;
         st.arrivals.push((key.clone(), tokio::time::Instant::now()));
+        st.queries.push((key.clone(), query.clone()));
         let weight = st.used_weight;
         if let Some(s) = st.scripted.get_mut(&key).and_then(VecDeque::pop_front) {
-            return reply(s.status, weight, s.retry_after, s.body);
+            let api_key = headers
+                .get("x-mbx-apikey")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            let signature = p.get("signature").map(String::as_str).unwrap_or("");
+            let body = s
+                .body
+                .replace("{api_key}", api_key)
+                .replace("{signature}", signature)
+                .replace("{query}", &query);
+            return reply(s.status, weight, s.retry_after, body);
         }
         if is_signed(&path)
             && let Some((status, body)) = check_signed(&st, &headers, &query, &p)

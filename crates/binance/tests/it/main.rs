@@ -11,6 +11,7 @@ mod filters;
 mod klines;
 mod limits;
 mod orders;
+mod redaction;
 mod signing;
 mod support;
 mod time_sync;
