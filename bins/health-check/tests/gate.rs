@@ -188,3 +188,59 @@ fn a_paper_runtime_without_venue_health_is_not_met_no_data() {
         assert_eq!(doc["components"][criterion]["status"], "unknown");
     }
 }
+
+/// Issue 22, finding 7: pages in the middle of the database overwritten. The gate must not
+/// read a verdict off a store it cannot read whole: exit 3, naming the damage.
+#[test]
+fn a_store_with_damaged_pages_cannot_be_evaluated() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = runtime_service::open_store(None, dir.path()).await.unwrap();
+        let opts = runtime_service::SessionOptions {
+            mode: domain::TradingMode::DryRun,
+            config: None,
+            feed: runtime_service::FeedKind::Replay,
+            data: None,
+            speed: None,
+            iterations: 3_000,
+            data_dir: dir.path().to_path_buf(),
+            run_id: None,
+        };
+        let loaded = runtime_service::load_config(&opts).unwrap();
+        let board = std::sync::Arc::new(runtime_service::StatusBoard::new());
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        runtime_service::run_session(&opts, loaded, store.clone(), board, stop)
+            .await
+            .unwrap();
+        store.close().await;
+    });
+    let clean = health_check(dir.path(), &["--quiet"]);
+    assert!(
+        matches!(clean.status.code(), Some(0..=2)),
+        "a clean store is evaluated: {:?} {}",
+        clean.status.code(),
+        String::from_utf8_lossy(&clean.stderr)
+    );
+
+    let db = dir.path().join("rampart.db");
+    let size = std::fs::metadata(&db).unwrap().len();
+    assert!(size > 64 * 4096, "a store of some size: {size}");
+    let mut file = std::fs::OpenOptions::new().write(true).open(&db).unwrap();
+    use std::io::{Seek, Write};
+    file.seek(std::io::SeekFrom::Start(size / 2 / 4096 * 4096))
+        .unwrap();
+    let garbage: Vec<u8> = (0..4 * 4096u32).map(|i| (i * 7 + 13) as u8).collect();
+    file.write_all(&garbage).unwrap();
+    drop(file);
+
+    let damaged = health_check(dir.path(), &["--quiet"]);
+    assert_eq!(damaged.status.code(), Some(3));
+    let text = health_check(dir.path(), &[]);
+    let err = String::from_utf8_lossy(&text.stderr);
+    assert!(err.contains("integrity check"), "{err}");
+    assert_eq!(text.status.code(), Some(3));
+}

@@ -30,6 +30,15 @@ pub enum EngineError {
     /// made for another account size or product).
     #[error("account rules: {0}")]
     AccountRules(String),
+    /// A batch would be stamped with the engine clock's starting point: the clock was not
+    /// set (a replay before its first event). Nothing was written.
+    #[error(
+        "batch {event_id}: the engine clock is not set yet (it still reads its starting point); nothing was written"
+    )]
+    ClockNotSet {
+        /// The batch refused.
+        event_id: String,
+    },
     /// A fill could not be applied to the portfolio.
     #[error("fill rejected by the portfolio: {0}")]
     Fill(#[from] domain::DomainError),

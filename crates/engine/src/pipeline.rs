@@ -653,6 +653,22 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             .await
     }
 
+    /// Raises an alert outside the market flow (e.g. the runtime found the store's files
+    /// gone) and persists it at once as batch `event_id`, with the current state.
+    pub async fn record_alert(
+        &mut self,
+        severity: Severity,
+        kind: AlertKind,
+        message: String,
+        event_id: &str,
+    ) -> Result<(), EngineError> {
+        let now = self.clock.now();
+        self.events.clear();
+        self.closed.clear();
+        self.raise(severity, kind, None, message, now);
+        self.persist(event_id, now).await
+    }
+
     /// Records a session start or end (or any other event outside the market flow)
     /// as its own batch at `at` (the caller's wall clock: a replay's simulated clock
     /// has not started yet), with the current state.
@@ -1682,6 +1698,14 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
 
     /// Step 9 and 10: one batch per event to the store, then alerts to the notifier.
     async fn persist(&mut self, event_id: &str, now: Timestamp) -> Result<(), EngineError> {
+        if now == Timestamp::MIN_UTC {
+            // A trail stamped with the clock's starting point is unreadable by every window.
+            self.events.clear();
+            self.order_changes.clear();
+            return Err(EngineError::ClockNotSet {
+                event_id: event_id.to_string(),
+            });
+        }
         let state = if self.settings.persist_state {
             // The shadow collector's part changes only when a record resolves or a day
             // rolls: saved in those batches only (`Store::latest_state_part` finds it).

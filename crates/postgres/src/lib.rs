@@ -15,12 +15,14 @@
 //! - `requests` — the operator request queue and daily reports
 //! - `shadow` — shadow decisions and their counts, sign-offs, weekly reports
 //! - `outbox` — the `AlertOutbox` port: alert outbox, command offsets, ignored commands
+//! - `lock` — [`AccountLock`]: one trading runtime per account (an advisory lock)
 //! - `codec` — enum names as stored, SHA-256, error mapping
 
 mod append;
 mod audit;
 mod codec;
 pub mod connect;
+mod lock;
 mod outbox;
 mod queries;
 mod requests;
@@ -28,4 +30,5 @@ mod shadow;
 mod store;
 
 pub use connect::{PostgresOptions, redact_url};
+pub use lock::AccountLock;
 pub use store::PostgresStore;

@@ -47,6 +47,18 @@ impl PostgresStore {
         &self.shown.url
     }
 
+    pub(crate) fn connect_options(&self) -> &PgConnectOptions {
+        &self.connect
+    }
+
+    pub(crate) fn options(&self) -> &PostgresOptions {
+        &self.options
+    }
+
+    pub(crate) fn shown(&self) -> &Shown {
+        &self.shown
+    }
+
     /// The schema option this store was opened with.
     pub fn schema(&self) -> Option<&str> {
         self.options.schema.as_deref()

@@ -314,18 +314,38 @@ async fn run_pipeline(cli: Cli, stop: Arc<AtomicBool>) -> Result<String, Runtime
             RuntimeError::BadInput(format!("--http {text:?}: expected HOST:PORT or off ({e})"))
         })?),
     };
-    // Everything that can be checked without writing is checked first.
+    // Everything that can be checked without writing is checked first, the replay's every
+    // row included.
     session::check_options(&opts)?;
     let loaded = session::load_config(&opts)?;
+    session::check_replay(&opts)?;
     let run_id = session::new_run_id(mode, &domain::SystemClock);
     opts.run_id = Some(run_id.clone());
     let _lock = InstanceLock::acquire(&opts.data_dir)?;
     let _logs = logging::init(&loaded.config.logging, std::path::Path::new("."))?;
     let span = logging::session_span(&run_id, mode.as_str());
+    if let Some(addr) = http
+        && !addr.ip().is_loopback()
+    {
+        let warning = format!(
+            "--http {addr} listens beyond this machine: /api/status, /metrics and the status page are not authenticated; put them behind a firewall or an authenticating proxy"
+        );
+        let _enter = span.enter();
+        tracing::warn!("{warning}");
+        eprintln!("warning: {warning}");
+    }
     let durability = session::session_durability(mode, opts.feed);
     let stores =
         session::open_stores(cli.database_url.as_deref(), &opts.data_dir, durability).await?;
     let store = stores.store.clone();
+    // One trading runtime per account: the store's own lock, beside the data directory's.
+    let owner = match stores.take_ownership().await {
+        Ok(owner) => owner,
+        Err(e) => {
+            store.close().await;
+            return Err(e);
+        }
+    };
     let board = Arc::new(StatusBoard::new());
     let shutdown = Arc::new(tokio::sync::Notify::new());
     let live = LiveRuntime {
@@ -362,10 +382,17 @@ async fn run_pipeline(cli: Cli, stop: Arc<AtomicBool>) -> Result<String, Runtime
     let notifier = bot
         .as_ref()
         .map(|b| Arc::new(b.notifier.clone()) as Arc<dyn domain::ports::Notifier>);
-    let report =
-        session::run_session_with(&opts, loaded, store.clone(), board, stop.clone(), notifier)
-            .instrument(span)
-            .await;
+    let report = session::run_session_with(
+        &opts,
+        loaded,
+        store.clone(),
+        board,
+        stop.clone(),
+        notifier,
+        Some(&owner),
+    )
+    .instrument(span)
+    .await;
     shutdown.notify_one();
     if let Some(handle) = server {
         let _ = handle.await;
@@ -374,6 +401,7 @@ async fn run_pipeline(cli: Cli, stop: Arc<AtomicBool>) -> Result<String, Runtime
         bot.stop().await;
     }
     store.close().await;
+    owner.release().await;
     let report = report?;
     let mut out = String::new();
     for notice in &report.notices {

@@ -23,6 +23,17 @@ pub enum RuntimeError {
         /// The other process, as its PID file says.
         pid: String,
     },
+    /// Another runtime trades on this store (account), from another data directory or
+    /// host (exit 2).
+    #[error(
+        "another runtime is already trading on {store} ({holder}); stop it first or use another database"
+    )]
+    StoreInUse {
+        /// The store, password redacted.
+        store: String,
+        /// Who holds it, as its last heartbeat says.
+        holder: String,
+    },
     /// A market-data file is corrupt (exit 2).
     #[error(transparent)]
     Feed(#[from] domain::ports::FeedError),
@@ -38,7 +49,7 @@ pub enum RuntimeError {
     /// The venue could not be set up.
     #[error("venue: {0}")]
     Venue(String),
-    /// An operator request is queued but not applied yet (exit 1).
+    /// An operator request is queued but not applied yet (exit 3: pending, not refused).
     #[error("{0}")]
     Pending(String),
     /// The audit chain does not verify (exit 1); names the first broken link.
@@ -55,12 +66,15 @@ pub enum RuntimeError {
 }
 
 impl RuntimeError {
-    /// Exit code: 2 for bad input (config, flags, data, second instance), 1 otherwise.
+    /// Exit code: 2 for bad input (config, flags, data, second instance), 3 for an
+    /// operator request queued but not applied yet, 1 otherwise.
     pub fn exit_code(&self) -> u8 {
         match self {
+            RuntimeError::Pending(_) => 3,
             RuntimeError::Config(_)
             | RuntimeError::BadInput(_)
             | RuntimeError::AlreadyRunning { .. }
+            | RuntimeError::StoreInUse { .. }
             | RuntimeError::Feed(_)
             | RuntimeError::Replay(_) => 2,
             _ => 1,

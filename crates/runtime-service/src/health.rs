@@ -92,6 +92,8 @@ async fn evaluate(
     let store = crate::session::open_store(opts.database_url.as_deref(), &opts.data_dir)
         .await
         .map_err(|e| e.to_string())?;
+    // A verdict read from a store that cannot be read whole is no verdict (exit 3).
+    store.check_integrity().await.map_err(|e| e.to_string())?;
     let mode = match opts.mode {
         Some(m) => m,
         None => store

@@ -18,6 +18,7 @@
 //! - [`view`] — the HTTP surface's view of a running runtime
 //! - [`logging`] — JSON log files with daily rotation, console on a terminal
 //! - [`instance`] — [`InstanceLock`] (one runtime per data directory), heartbeat file
+//! - [`ownership`] — [`ownership::StoreOwner`] (one trading runtime per database or account)
 //! - [`report`] — the session summary text
 //! - [`error`] — [`RuntimeError`] and its exit codes
 
@@ -32,6 +33,7 @@ pub mod instance;
 pub mod logging;
 pub mod observation;
 pub mod operator;
+pub mod ownership;
 pub mod report;
 pub mod session;
 pub mod shadow;

@@ -26,6 +26,29 @@ use crate::session::{
 };
 use crate::{daily, gather};
 
+/// The longest `--reason` (and sign-off `--by`/`--note` part) kept in the trail, in
+/// characters: it is shown in alerts, Telegram messages and reports.
+const MAX_REASON_CHARS: usize = 500;
+
+/// Refuses operator text that is too long or holds control characters (newlines,
+/// terminal escapes), which would forge lines in logs and reports.
+fn check_text(flag: &str, text: &str, max: usize) -> Result<(), RuntimeError> {
+    let chars = text.chars().count();
+    if chars > max {
+        return Err(RuntimeError::BadInput(format!(
+            "{flag} is {chars} characters long; at most {max} are kept"
+        )));
+    }
+    if let Some((i, c)) = text.chars().enumerate().find(|(_, c)| c.is_control()) {
+        return Err(RuntimeError::BadInput(format!(
+            "{flag} contains a control character ({:?} at character {}); use plain text on one line",
+            c,
+            i + 1
+        )));
+    }
+    Ok(())
+}
+
 /// How long a command waits for a running runtime to apply its request.
 const WAIT_FOR_RUNTIME: std::time::Duration = std::time::Duration::from_secs(10);
 
@@ -52,6 +75,15 @@ impl OperatorEnv {
     async fn store(&self) -> Result<Arc<dyn Store>, RuntimeError> {
         crate::session::open_store(self.database_url.as_deref(), &self.data_dir).await
     }
+
+    async fn stores(&self) -> Result<crate::session::Stores, RuntimeError> {
+        crate::session::open_stores(
+            self.database_url.as_deref(),
+            &self.data_dir,
+            sqlite::Durability::Full,
+        )
+        .await
+    }
 }
 
 /// Queues `command` and sees it applied; returns the outcome text.
@@ -62,6 +94,9 @@ pub async fn request(env: &OperatorEnv, command: OperatorCommand) -> Result<Stri
             if reason.trim().is_empty() =>
         {
             return Err(RuntimeError::BadInput("--reason must not be empty".into()));
+        }
+        OperatorCommand::KillSwitchOn { reason } | OperatorCommand::KillSwitchOff { reason } => {
+            check_text("--reason", reason, MAX_REASON_CHARS)?;
         }
         OperatorCommand::SimulateLoss { amount, .. }
             if amount.value() <= rust_decimal::Decimal::ZERO =>
@@ -79,41 +114,65 @@ pub async fn request(env: &OperatorEnv, command: OperatorCommand) -> Result<Stri
         Err(RuntimeError::AlreadyRunning { .. }) => None,
         Err(e) => return Err(e),
     };
-    let store = env.store().await?;
+    let stores = env.stores().await?;
+    let store = stores.store.clone();
+    // A runtime trading on this database from another data directory applies it.
+    let owner = match lock {
+        Some(_) => match stores.take_ownership().await {
+            Ok(owner) => Some(owner),
+            Err(RuntimeError::StoreInUse { .. }) => None,
+            Err(e) => return Err(e),
+        },
+        None => None,
+    };
+    let lock = lock.filter(|_| owner.is_some());
     let actor = Actor::Operator {
         name: env.operator.clone(),
     };
     let wall = SystemClock;
     let id = store.enqueue_request(&command, &actor, wall.now()).await?;
-    match lock {
-        Some(_lock) => {
-            let clock = account_clock(store.as_ref()).await?;
-            let (mut engine, _) = build_engine(
-                env.mode,
-                &cfg,
-                "operator",
-                &[],
-                paper_venue()?,
-                store.clone(),
-                clock,
-            )
-            .await?;
-            let kill = kill_file(&cfg, &env.data_dir);
-            engine.set_kill_switch_inputs(kill_switch_inputs(&kill, &cfg.kill_switch.env_var));
-            let done = apply_pending_requests(&mut engine, store.as_ref()).await?;
-            match done.into_iter().find(|(rid, _)| *rid == id) {
-                Some((_, RequestOutcome::Applied(what))) => {
-                    Ok(format!("request {id} applied: {what}"))
-                }
-                Some((_, RequestOutcome::Refused(why))) => Err(RuntimeError::BadInput(format!(
-                    "request {id} refused: {why}"
-                ))),
-                None => Err(RuntimeError::BadInput(format!(
-                    "request {id} was queued but not applied"
-                ))),
-            }
-        }
+    let result = match lock {
+        Some(_lock) => apply_here(env, &cfg, &store, id).await,
         None => wait_for_runtime(store.as_ref(), id).await,
+    };
+    // The store is closed before its trading lock is released.
+    store.close().await;
+    if let Some(owner) = owner {
+        owner.release().await;
+    }
+    result
+}
+
+/// No runtime runs: builds the engine from the stored state and applies the pending
+/// requests here; the outcome of request `id`.
+async fn apply_here(
+    env: &OperatorEnv,
+    cfg: &config::RampartConfig,
+    store: &Arc<dyn Store>,
+    id: u64,
+) -> Result<String, RuntimeError> {
+    let clock = account_clock(store.as_ref()).await?;
+    let (mut engine, _) = build_engine(
+        env.mode,
+        cfg,
+        "operator",
+        &[],
+        paper_venue()?,
+        store.clone(),
+        clock,
+    )
+    .await?;
+    let kill = kill_file(cfg, &env.data_dir);
+    engine.set_kill_switch_inputs(kill_switch_inputs(&kill, &cfg.kill_switch.env_var));
+    let done = apply_pending_requests(&mut engine, store.as_ref()).await?;
+    match done.into_iter().find(|(rid, _)| *rid == id) {
+        Some((_, RequestOutcome::Applied(what))) => Ok(format!("request {id} applied: {what}")),
+        Some((_, RequestOutcome::Refused(why))) => Err(RuntimeError::BadInput(format!(
+            "request {id} refused: {why}"
+        ))),
+        None => Err(RuntimeError::BadInput(format!(
+            "request {id} was queued but not applied"
+        ))),
     }
 }
 
@@ -127,8 +186,19 @@ async fn wait_for_runtime(store: &dyn Store, id: u64) -> Result<String, RuntimeE
             ));
         }
         if tokio::time::Instant::now() >= deadline {
+            // Heartbeats are stamped with the wall clock: their age says whether the runtime
+            // is beating (busy) or not (frozen, stopped, stuck).
+            let beat = store.last_heartbeat(gather::INSTANCE).await?;
+            let since = beat.map(|b| (SystemClock.now() - b.at).num_seconds());
+            let state = match since {
+                Some(s) if s <= 5 => format!("its last heartbeat was {s}s ago"),
+                Some(s) => format!(
+                    "its last heartbeat was {s}s ago: it may be frozen or stuck (`runtime status`)"
+                ),
+                None => "it has written no heartbeat".to_string(),
+            };
             return Err(RuntimeError::Pending(format!(
-                "request {id} is queued but the running runtime has not applied it within {}s; it will be applied at its next beat",
+                "request {id} is queued, not applied yet: the runtime holding the data directory did not apply it within {}s ({state}). It is applied at that runtime's next beat, or by the next runtime to start; `runtime status` shows whether it was (exit 3: pending, not refused)",
                 WAIT_FOR_RUNTIME.as_secs()
             )));
         }
@@ -214,6 +284,8 @@ pub fn parse_window(text: &str) -> Result<Duration, RuntimeError> {
 pub async fn status(env: &OperatorEnv, as_json: bool) -> Result<String, RuntimeError> {
     let cfg = env.loaded()?;
     let store = env.store().await?;
+    // What a damaged file shows is not the account: say so instead.
+    store.check_integrity().await?;
     let now = SystemClock.now();
     let kill = kill_switch_inputs(&kill_file(&cfg, &env.data_dir), &cfg.kill_switch.env_var);
     let state = gather::stored_state(store.as_ref()).await?;
@@ -221,6 +293,12 @@ pub async fn status(env: &OperatorEnv, as_json: bool) -> Result<String, RuntimeE
     let (report, risk_book) =
         gather::evaluate_with_risk_book(store.as_ref(), &cfg, env.mode, now, &kill).await?;
     let running = InstanceLock::acquire(&env.data_dir).is_err();
+    let pending: Vec<serde_json::Value> = store
+        .pending_requests()
+        .await?
+        .iter()
+        .map(|r| json!({"id": r.id, "requested_at": r.requested_at, "command": r.command}))
+        .collect();
     let account = state.as_ref().map(|s| {
         let snap = s.portfolio.snapshot();
         json!({
@@ -240,6 +318,7 @@ pub async fn status(env: &OperatorEnv, as_json: bool) -> Result<String, RuntimeE
         "account": account,
         "kill_switch": {"file": kill.file, "environment": kill.env},
         "heartbeat": heartbeat.map(|h| json!({"at": h.at, "detail": h.detail})),
+        "pending_requests": pending,
         "risk_book": risk_book,
         "readiness": report,
     });
@@ -271,6 +350,16 @@ pub async fn status(env: &OperatorEnv, as_json: bool) -> Result<String, RuntimeE
                 out.push_str(&format!("  {key:<28}{}\n", plain(&a[key])));
             }
         }
+    }
+    if !pending.is_empty() {
+        out.push_str(&format!(
+            "operator requests queued, not applied yet: {}\n",
+            pending
+                .iter()
+                .map(|r| format!("{} ({})", r["id"], plain(&r["requested_at"])))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     if let Some(book) = &risk_book {
         out.push_str(&crate::report::render_risk_book(book));
@@ -497,6 +586,8 @@ pub async fn signoff(env: &OperatorEnv, by: &str, note: &str) -> Result<String, 
             "--note: say what was reviewed".into(),
         ));
     }
+    check_text("--by", by, 100)?;
+    check_text("--note", note, 2 * MAX_REASON_CHARS)?;
     let store = env.store().await?;
     let at = SystemClock.now();
     let signoff = domain::Signoff {
@@ -589,6 +680,19 @@ mod tests {
         for bad in ["", "h", "0h", "-1h", "24", "24x", "1.5h"] {
             let e = parse_window(bad).unwrap_err().to_string();
             assert!(e.contains("window"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn operator_text_is_bounded_and_on_one_plain_line() {
+        assert!(check_text("--reason", "drill: fills look wrong", 500).is_ok());
+        assert!(check_text("--reason", &"é".repeat(500), 500).is_ok());
+        let long = check_text("--reason", &"x".repeat(501), 500).unwrap_err();
+        assert!(long.to_string().contains("501 characters"), "{long}");
+        assert_eq!(long.exit_code(), 2);
+        for bad in ["two\nlines", "bell\u{7}", "esc \u{1b}[31mred", "tab\there"] {
+            let e = check_text("--reason", bad, 500).unwrap_err();
+            assert!(e.to_string().contains("control character"), "{bad:?}: {e}");
         }
     }
 }

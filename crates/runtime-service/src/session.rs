@@ -250,11 +250,12 @@ pub async fn run_session(
     board: Arc<StatusBoard>,
     stop: Arc<AtomicBool>,
 ) -> Result<SessionReport, RuntimeError> {
-    run_session_with(opts, loaded, store, board, stop, None).await
+    run_session_with(opts, loaded, store, board, stop, None, None).await
 }
 
 /// [`run_session`] whose engine also hands every alert to `notifier` (e.g. Telegram),
-/// after the alert is in the audit trail.
+/// after the alert is in the audit trail, and which checks at every heartbeat that it
+/// still holds the account's trading lock `owner`.
 pub async fn run_session_with(
     opts: &SessionOptions,
     loaded: config::Loaded,
@@ -262,6 +263,7 @@ pub async fn run_session_with(
     board: Arc<StatusBoard>,
     stop: Arc<AtomicBool>,
     notifier: Option<Arc<dyn domain::ports::Notifier>>,
+    owner: Option<&crate::ownership::StoreOwner>,
 ) -> Result<SessionReport, RuntimeError> {
     check_options(opts)?;
     let cfg = loaded.config;
@@ -363,6 +365,14 @@ pub async fn run_session_with(
         .await?;
 
     let kill_file = kill_file(&cfg, &opts.data_dir);
+    if KillSwitchEnv::of(&cfg.kill_switch.env_var) == KillSwitchEnv::Unrecognised {
+        let warning = format!(
+            "{} is set to a value that is neither on (1, true, yes, on) nor off (0, false, no, off): the kill switch is engaged until it is one of those",
+            cfg.kill_switch.env_var
+        );
+        tracing::warn!("{warning}");
+        eprintln!("warning: {warning}");
+    }
     engine.set_kill_switch_inputs(kill_switch_inputs(&kill_file, &cfg.kill_switch.env_var));
     if opts.mode == TradingMode::Live {
         let report = gather::evaluate_with_venue(
@@ -390,18 +400,17 @@ pub async fn run_session_with(
         )
         .await?;
     apply_pending_requests(&mut engine, store.as_ref()).await?;
-    // Status, heartbeat and operator surfaces have something to show from the start.
-    beat(
-        &mut engine,
-        store.as_ref(),
-        &board,
+    let surfaces = Surfaces {
+        store: store.as_ref(),
+        board: &board,
         opts,
-        &run_id,
+        run_id: &run_id,
         feed,
-        &watch,
-        wall.now(),
-    )
-    .await?;
+        owner,
+        file_failures: std::cell::Cell::new(0),
+    };
+    // Status, heartbeat and operator surfaces have something to show from the start.
+    beat(&mut engine, &surfaces, &watch, wall.now()).await?;
 
     let mut processed: i64 = 0;
     let mut resumed_past = 0u64;
@@ -411,6 +420,7 @@ pub async fn run_session_with(
     let mut report_day: Option<NaiveDate> = None;
     let mut weekly_due: Option<shadow_collector::weekly::ReportWeek> = None;
     let mut reports_written = 0u32;
+    let mut feed_ended = false;
 
     loop {
         if stop.load(Ordering::SeqCst) {
@@ -429,22 +439,15 @@ pub async fn run_session_with(
         watch.after_reconnect(&mut engine, wall.now()).await?;
         let event = match next {
             Next::Event(event) => event,
-            Next::End => break,
+            Next::End => {
+                feed_ended = true;
+                break;
+            }
             Next::Idle => {
                 // A live feed between candles: requests, heartbeat and status go on.
                 let now = wall.now();
                 watch.upkeep(&mut engine, &symbols, now).await?;
-                beat(
-                    &mut engine,
-                    store.as_ref(),
-                    &board,
-                    opts,
-                    &run_id,
-                    feed,
-                    &watch,
-                    now,
-                )
-                .await?;
+                beat(&mut engine, &surfaces, &watch, now).await?;
                 last_beat = Some(now);
                 continue;
             }
@@ -467,54 +470,39 @@ pub async fn run_session_with(
         if let Some(speed) = opts.speed {
             pace(&mut first_event, at, speed, &wall).await;
         }
-        // A new UTC day on the engine clock: report the one that ended.
+        // The first event of the session, or a new UTC day on the engine clock: the daily
+        // reports due (days the store has events for and no final report of, the one that
+        // just ended included) are written, and so is every weekly report due but the
+        // latest, which waits for its records to resolve (below, after the event). Derived
+        // from the store, so a stop or crash in between loses none and writes none twice.
         let day = at.date_naive();
-        if let Some(prev) = report_day
-            && day > prev
-        {
-            // A failed report must not stop the guardrails: it is recorded and alerted.
-            let written = match daily::build(
-                store.as_ref(),
-                prev,
-                opts.mode.as_str(),
-                feed,
-                &cfg.shadow,
-                wall.now(),
-            )
-            .await
-            {
-                Ok(report) => daily::publish(store.as_ref(), &opts.data_dir, &report)
-                    .await
-                    .map(|path| (report, path)),
-                Err(e) => Err(e.into()),
-            };
-            match written {
-                Ok((report, path)) => {
-                    reports_written += 1;
-                    tracing::info!(date = %prev, health = %report.overall_health, path = %path.display(), "daily report written");
-                }
-                Err(e) => {
-                    tracing::error!(date = %prev, "daily report failed: {e}");
-                    let scheduled =
-                        prev.and_time(chrono::NaiveTime::MIN).and_utc() + chrono::Duration::days(1);
-                    engine
-                        .record_job_failure("daily_report", scheduled, &e.to_string())
-                        .await?;
+        if report_day.is_none_or(|prev| day > prev) {
+            reports_written +=
+                write_due_daily(&mut engine, store.as_ref(), &cfg, opts, feed, day, &wall).await?;
+            if cfg.shadow.enabled {
+                for week in due_weeks(store.as_ref(), day).await? {
+                    match weekly_due {
+                        Some(w) if w == week => {}
+                        Some(w) if w.end() > week.end() => {
+                            write_weekly(&mut engine, store.as_ref(), &cfg, opts, week, wall.now())
+                                .await?;
+                        }
+                        Some(earlier) => {
+                            write_weekly(
+                                &mut engine,
+                                store.as_ref(),
+                                &cfg,
+                                opts,
+                                earlier,
+                                wall.now(),
+                            )
+                            .await?;
+                            weekly_due = Some(week);
+                        }
+                        None => weekly_due = Some(week),
+                    }
                 }
             }
-        }
-        // A new ISO week: the weekly shadow report of the one that ended is due once its
-        // records have resolved (below, after the event).
-        if let Some(prev) = report_day
-            && cfg.shadow.enabled
-            && day > prev
-            && chrono::Datelike::iso_week(&day) != chrono::Datelike::iso_week(&prev)
-            && let Some(week) = shadow_collector::weekly::ReportWeek::containing(
-                prev.and_time(chrono::NaiveTime::MIN).and_utc(),
-            )
-            && let Some(earlier) = weekly_due.replace(week)
-        {
-            write_weekly(&mut engine, store.as_ref(), &cfg, opts, earlier, wall.now()).await?;
         }
         report_day = Some(day);
         step_clock(&sim, live_feed, at, wall.now())?;
@@ -545,34 +533,16 @@ pub async fn run_session_with(
         let now = wall.now();
         if last_beat.is_none_or(|t| now - t >= Duration::seconds(1)) {
             watch.upkeep(&mut engine, &symbols, now).await?;
-            beat(
-                &mut engine,
-                store.as_ref(),
-                &board,
-                opts,
-                &run_id,
-                feed,
-                &watch,
-                now,
-            )
-            .await?;
+            beat(&mut engine, &surfaces, &watch, now).await?;
             last_beat = Some(now);
         }
     }
     let now = wall.now();
-    beat(
-        &mut engine,
-        store.as_ref(),
-        &board,
-        opts,
-        &run_id,
-        feed,
-        &watch,
-        now,
-    )
-    .await?;
-    // The feed ended: a weekly report still due is written with what resolved.
-    if let Some(week) = weekly_due {
+    beat(&mut engine, &surfaces, &watch, now).await?;
+    // The feed ended: a weekly report still due is written with what resolved. A session
+    // stopped before (signal, `--iterations`) leaves it to the next one, which derives it
+    // from the store and waits for its records.
+    if feed_ended && let Some(week) = weekly_due {
         write_weekly(&mut engine, store.as_ref(), &cfg, opts, week, wall.now()).await?;
     }
     let summary = engine.summary();
@@ -606,6 +576,118 @@ pub async fn run_session_with(
         warm_up_duplicates: already_seen,
         filter_changes: watch.filter_changes(),
     })
+}
+
+/// How many days back the runtime looks for daily reports it owes (a runtime stopped for
+/// longer writes the recent ones; `runtime report daily --date D` writes any other).
+const DAILY_LOOK_BACK_DAYS: i64 = 7;
+/// How many ISO weeks back the runtime looks for weekly reports it owes.
+const WEEKLY_LOOK_BACK: u32 = 4;
+
+/// Writes the daily report of every day before `today` (at most a week back) that the
+/// store has events for and no final report of (one generated after the day ended), oldest
+/// first; returns how many were written. A failed report is recorded and alerted; the
+/// session goes on.
+async fn write_due_daily(
+    engine: &mut RuntimeEngine,
+    store: &dyn Store,
+    cfg: &config::RampartConfig,
+    opts: &SessionOptions,
+    feed: &str,
+    today: NaiveDate,
+    wall: &SystemClock,
+) -> Result<u32, RuntimeError> {
+    let stored = store
+        .daily_reports(u32::try_from(DAILY_LOOK_BACK_DAYS).unwrap_or(7) + 1)
+        .await?;
+    let midnight = |d: NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc();
+    let is_final = |d: NaiveDate| {
+        stored
+            .iter()
+            .any(|r| r.date == d && r.generated_at >= midnight(d) + Duration::days(1))
+    };
+    let latest_final = stored
+        .iter()
+        .filter(|r| r.generated_at >= midnight(r.date) + Duration::days(1))
+        .map(|r| r.date)
+        .max();
+    let mut day = today - Duration::days(DAILY_LOOK_BACK_DAYS);
+    if let Some(latest) = latest_final
+        && latest >= day
+    {
+        day = latest + Duration::days(1);
+    }
+    let mut written = 0;
+    while day < today {
+        let (from, to) = (midnight(day), midnight(day) + Duration::days(1));
+        if !is_final(day) && !store.events_between(from, to).await?.is_empty() {
+            let report = daily::build(
+                store,
+                day,
+                opts.mode.as_str(),
+                feed,
+                &cfg.shadow,
+                wall.now(),
+            )
+            .await;
+            let published = match report {
+                Ok(report) => daily::publish(store, &opts.data_dir, &report)
+                    .await
+                    .map(|path| (report, path)),
+                Err(e) => Err(e.into()),
+            };
+            match published {
+                Ok((report, path)) => {
+                    written += 1;
+                    tracing::info!(date = %day, health = %report.overall_health, path = %path.display(), "daily report written");
+                }
+                Err(e) => {
+                    tracing::error!(date = %day, "daily report failed: {e}");
+                    engine
+                        .record_job_failure("daily_report", to, &e.to_string())
+                        .await?;
+                }
+            }
+        }
+        day += Duration::days(1);
+    }
+    Ok(written)
+}
+
+/// The ISO weeks before the week of `today` (at most [`WEEKLY_LOOK_BACK`] back) with shadow
+/// decisions and no stored weekly report, oldest first.
+async fn due_weeks(
+    store: &dyn Store,
+    today: NaiveDate,
+) -> Result<Vec<shadow_collector::weekly::ReportWeek>, RuntimeError> {
+    let Some(current) = shadow_collector::weekly::ReportWeek::containing(
+        today.and_time(chrono::NaiveTime::MIN).and_utc(),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let stored = store.weekly_reports(WEEKLY_LOOK_BACK + 1).await?;
+    let mut due = Vec::new();
+    let mut week = current;
+    for _ in 0..WEEKLY_LOOK_BACK {
+        let Some(previous) = week.previous() else {
+            break;
+        };
+        week = previous;
+        let reported = stored
+            .iter()
+            .any(|r| r.year == week.year() && r.week == week.week());
+        if !reported
+            && store
+                .shadow_counts(week.start(), week.end())
+                .await?
+                .in_range
+                > 0
+        {
+            due.push(week);
+        }
+    }
+    due.reverse();
+    Ok(due)
 }
 
 /// Writes the weekly shadow report of `week` (stored, JSON, Markdown and chart under
@@ -738,19 +820,58 @@ fn open_source(
     }
 }
 
-/// Once a second: operator requests, heartbeat (file and store, with the venue's health),
-/// status board.
-#[allow(clippy::too_many_arguments)]
+/// What a heartbeat writes to and checks, the same for every beat of a session.
+struct Surfaces<'a> {
+    store: &'a dyn Store,
+    board: &'a StatusBoard,
+    opts: &'a SessionOptions,
+    run_id: &'a str,
+    feed: &'a str,
+    owner: Option<&'a crate::ownership::StoreOwner>,
+    /// Heartbeat-file writes that failed in a row (logged, never fatal).
+    file_failures: std::cell::Cell<u32>,
+}
+
+/// Once a second: the store's files and the account's lock (a failure stops trading, with
+/// a CRITICAL alert), operator requests, heartbeat (file and store, with the venue's
+/// health), status board.
 async fn beat(
     engine: &mut RuntimeEngine,
-    store: &dyn Store,
-    board: &StatusBoard,
-    opts: &SessionOptions,
-    run_id: &str,
-    feed: &str,
+    surfaces: &Surfaces<'_>,
     watch: &ExchangeWatch,
     now: Timestamp,
 ) -> Result<(), RuntimeError> {
+    let Surfaces {
+        store,
+        board,
+        opts,
+        run_id,
+        feed,
+        owner,
+        ..
+    } = surfaces;
+    let (store, board, opts, run_id, feed) = (*store, *board, *opts, *run_id, *feed);
+    let storage = match store.check_storage().await {
+        Ok(()) => match owner {
+            Some(owner) => owner.check().await,
+            None => Ok(()),
+        },
+        Err(e) => Err(e.into()),
+    };
+    if let Err(e) = storage {
+        let message = format!("trading stopped: {e}");
+        tracing::error!(severity = "CRITICAL", "{message}");
+        // Best effort: the store may be the thing that failed.
+        let _ = engine
+            .record_alert(
+                Severity::Critical,
+                domain::AlertKind::System,
+                message,
+                &format!("storage_fault:{}", now.timestamp_micros()),
+            )
+            .await;
+        return Err(e);
+    }
     apply_pending_requests(engine, store).await?;
     let mut hb = heartbeat(engine, run_id, opts.mode, feed, now);
     hb.venue = watch.health();
@@ -758,7 +879,19 @@ async fn beat(
     if hb.feed_reconnects.is_some() {
         hb.reconnect_reconciliations = Some(watch.reconciliations());
     }
-    write_heartbeat(&opts.data_dir, &hb)?;
+    // The heartbeat file is for operators' eyes; failing to write it (disk full, no file
+    // descriptor left) must not stop the guardrails. The store's heartbeat below is the
+    // one readiness reads.
+    match write_heartbeat(&opts.data_dir, &hb) {
+        Ok(()) => surfaces.file_failures.set(0),
+        Err(e) => {
+            let n = surfaces.file_failures.get() + 1;
+            surfaces.file_failures.set(n);
+            if n == 1 || n.is_power_of_two() {
+                tracing::warn!(failures = n, "heartbeat file not written: {e}");
+            }
+        }
+    }
     store
         .put_heartbeat(&domain::ports::Heartbeat {
             instance: gather::INSTANCE.to_string(),
@@ -900,8 +1033,39 @@ pub fn check_options(opts: &SessionOptions) -> Result<(), RuntimeError> {
             "--speed must be a positive number, got {speed}"
         )));
     }
+    if opts.iterations < -1 {
+        return Err(RuntimeError::BadInput(format!(
+            "--iterations must be -1 (until the feed ends) or a number of events >= 0, got {}",
+            opts.iterations
+        )));
+    }
 
     Ok(())
+}
+
+/// Reads every candle of a replay before anything is written: a bad row (`file:line`), an
+/// unreadable file, a file name without a symbol, or data without a single candle is
+/// refused (exit 2) before the lock, the database or a trade exists. Returns the number
+/// of candles.
+pub fn check_replay(opts: &SessionOptions) -> Result<u64, RuntimeError> {
+    if opts.feed != FeedKind::Replay {
+        return Ok(0);
+    }
+    let data = opts.data.as_deref().unwrap_or(Path::new(BUNDLED_DATA_DIR));
+    let files = replay_files(data)?;
+    let names: Vec<String> = files.iter().map(SymbolFile::source_name).collect();
+    let mut candles = 0u64;
+    for candle in MergedCandles::open(files, TimeRange::ALL)? {
+        candle?;
+        candles += 1;
+    }
+    if candles == 0 {
+        return Err(RuntimeError::BadInput(format!(
+            "no candles in {}: nothing to replay (a header-only or empty file?)",
+            names.join(", ")
+        )));
+    }
+    Ok(candles)
 }
 
 /// Sleeps so that data time advances `speed` times faster than wall time.
@@ -920,19 +1084,50 @@ async fn pace(
     }
 }
 
-/// The file and environment kill-switch sources, read on every event.
+/// What the kill-switch environment variable says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KillSwitchEnv {
+    /// Unset, empty, `0`, `false`, `no` or `off`.
+    Off,
+    /// `1`, `true`, `yes` or `on`.
+    On,
+    /// Anything else (`2`, `maybe`, a typo): the switch is engaged (fail closed).
+    Unrecognised,
+}
+
+impl KillSwitchEnv {
+    /// Reads a value (case and surrounding blanks ignored).
+    pub fn parse(value: Option<&str>) -> Self {
+        let Some(value) = value else {
+            return KillSwitchEnv::Off;
+        };
+        match value.trim().to_ascii_lowercase().as_str() {
+            "" | "0" | "false" | "no" | "off" => KillSwitchEnv::Off,
+            "1" | "true" | "yes" | "on" => KillSwitchEnv::On,
+            _ => KillSwitchEnv::Unrecognised,
+        }
+    }
+
+    /// The variable's state in the process environment.
+    pub fn of(env_var: &str) -> Self {
+        let value = std::env::var_os(env_var).map(|v| v.to_string_lossy().into_owned());
+        Self::parse(value.as_deref())
+    }
+}
+
+/// The file and environment kill-switch sources, read on every event. An environment
+/// value that is neither on nor off engages the switch (fail closed), named as such.
 pub fn kill_switch_inputs(file: &Path, env_var: &str) -> KillSwitchInputs {
-    let env_set = std::env::var(env_var)
-        .map(|v| {
-            matches!(
-                v.trim().to_ascii_lowercase().as_str(),
-                "1" | "true" | "yes" | "on"
-            )
-        })
-        .unwrap_or(false);
+    let env = match KillSwitchEnv::of(env_var) {
+        KillSwitchEnv::Off => None,
+        KillSwitchEnv::On => Some(env_var.to_string()),
+        KillSwitchEnv::Unrecognised => Some(format!(
+            "{env_var} (unrecognised value, treated as on; set it to 1 or 0)"
+        )),
+    };
     KillSwitchInputs {
         file: file.exists().then(|| file.display().to_string()),
-        env: env_set.then(|| env_var.to_string()),
+        env,
     }
 }
 
@@ -962,6 +1157,12 @@ fn heartbeat(
 
 /// The CSV files to replay: one file, or every `SYMBOL*.csv[.gz]` in a directory.
 pub fn replay_files(data: &Path) -> Result<Vec<SymbolFile>, RuntimeError> {
+    if !data.exists() {
+        return Err(RuntimeError::BadInput(format!(
+            "--data {}: no such file or directory",
+            data.display()
+        )));
+    }
     if data.is_file() {
         return Ok(vec![SymbolFile::from_path(data)?]);
     }
@@ -1024,6 +1225,15 @@ pub struct Stores {
     pub store: Arc<dyn Store>,
     /// Alerts waiting for delivery, command offsets.
     pub outbox: Arc<dyn domain::ports::AlertOutbox>,
+    backend: crate::ownership::Backend,
+}
+
+impl Stores {
+    /// Takes the account's trading lock (one trading runtime per database or account),
+    /// or fails with [`RuntimeError::StoreInUse`] naming the runtime that holds it.
+    pub async fn take_ownership(&self) -> Result<crate::ownership::StoreOwner, RuntimeError> {
+        self.backend.take_ownership(self.store.as_ref()).await
+    }
 }
 
 /// Opens the database of `database_url` (default: SQLite under `data_dir`) as [`Stores`].
@@ -1032,11 +1242,20 @@ pub async fn open_stores(
     data_dir: &Path,
     durability: sqlite::Durability,
 ) -> Result<Stores, RuntimeError> {
-    fn both<T: Store + domain::ports::AlertOutbox + 'static>(db: T) -> Stores {
+    fn sqlite_stores(db: sqlite::SqliteStore) -> Stores {
         let db = Arc::new(db);
         Stores {
             store: db.clone(),
-            outbox: db,
+            outbox: db.clone(),
+            backend: crate::ownership::Backend::Sqlite(db),
+        }
+    }
+    fn postgres_stores(db: postgres::PostgresStore) -> Stores {
+        let db = Arc::new(db);
+        Stores {
+            store: db.clone(),
+            outbox: db.clone(),
+            backend: crate::ownership::Backend::Postgres(db),
         }
     }
     let sqlite_options = sqlite::SqliteOptions {
@@ -1048,19 +1267,46 @@ pub async fn open_stores(
             let path = url
                 .trim_start_matches("sqlite://")
                 .trim_start_matches("sqlite:");
-            Ok(both(
+            Ok(sqlite_stores(
                 sqlite::SqliteStore::open_with(path, sqlite_options).await?,
             ))
         }
-        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-            Ok(both(postgres::PostgresStore::connect(url).await?))
-        }
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => Ok(
+            postgres_stores(postgres::PostgresStore::connect(url).await?),
+        ),
         Some(url) => Err(RuntimeError::BadInput(format!(
             "--database-url {}: expected postgres://..., postgresql://... or sqlite:PATH",
             postgres::redact_url(url)
         ))),
-        None => Ok(both(
+        None => Ok(sqlite_stores(
             sqlite::SqliteStore::open_with(data_dir.join("rampart.db"), sqlite_options).await?,
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kill_switch_value_that_is_neither_on_nor_off_engages_it() {
+        assert_eq!(KillSwitchEnv::parse(None), KillSwitchEnv::Off);
+        for off in ["", " 0 ", "false", "No", "OFF"] {
+            assert_eq!(
+                KillSwitchEnv::parse(Some(off)),
+                KillSwitchEnv::Off,
+                "{off:?}"
+            );
+        }
+        for on in ["1", "TRUE", " yes", "on"] {
+            assert_eq!(KillSwitchEnv::parse(Some(on)), KillSwitchEnv::On, "{on:?}");
+        }
+        for odd in ["2", "maybe", "of", "-1", "enabled"] {
+            assert_eq!(
+                KillSwitchEnv::parse(Some(odd)),
+                KillSwitchEnv::Unrecognised,
+                "{odd:?}"
+            );
+        }
     }
 }

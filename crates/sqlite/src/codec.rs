@@ -20,10 +20,17 @@ pub(crate) fn ts(t: &Timestamp) -> String {
     t.to_rfc3339_opts(SecondsFormat::Nanos, true)
 }
 
-/// Parses a timestamp written by [`ts`].
+/// Parses a timestamp written by [`ts`]. Years outside 0000-9999 (RFC 3339's range) are
+/// read too: a runtime before issue 22 could stamp an operator request with the clock's
+/// starting point (`-262143-01-01T00:00:00Z`), and an append-only trail must stay readable.
 pub(crate) fn parse_ts(text: &str, column: &str) -> Result<Timestamp, StoreError> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
+        .or_else(|e| {
+            chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.fZ")
+                .map(|t| t.and_utc())
+                .map_err(|_| e)
+        })
         .map_err(|e| StoreError::Corrupt(format!("{column} {text:?} is not a timestamp: {e}")))
 }
 
@@ -103,6 +110,21 @@ fn map_error(doing: &str, e: sqlx::Error) -> StoreError {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn timestamps_round_trip_including_the_clocks_extremes() {
+        for t in [
+            Timestamp::MIN_UTC,
+            Timestamp::MAX_UTC,
+            chrono::DateTime::from_timestamp(1_704_067_200, 5).unwrap_or_default(),
+        ] {
+            assert_eq!(parse_ts(&ts(&t), "at"), Ok(t), "{}", ts(&t));
+        }
+        assert!(matches!(
+            parse_ts("yesterday", "at"),
+            Err(StoreError::Corrupt(m)) if m.contains("at \"yesterday\"")
+        ));
+    }
 
     #[test]
     fn the_documented_chain_vector_holds() {

@@ -14,11 +14,14 @@
 //! - `requests` — the operator request queue and daily reports
 //! - `shadow` — shadow decisions and their counts, sign-offs, weekly reports
 //! - `outbox` — the `AlertOutbox` port: alert outbox, command offsets, ignored commands
+//! - `files` — the trading instance's lock on the database file ([`OwnerLock`]) and the
+//!   check that the database and its WAL are still the files opened
 //! - `codec` — timestamps and enum names as stored, SHA-256, error mapping
 
 mod append;
 mod audit;
 mod codec;
+mod files;
 pub mod open;
 mod outbox;
 mod queries;
@@ -26,5 +29,6 @@ mod requests;
 mod shadow;
 mod store;
 
+pub use files::OwnerLock;
 pub use open::{Durability, SqliteOptions};
 pub use store::SqliteStore;

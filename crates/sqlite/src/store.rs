@@ -26,6 +26,8 @@ pub struct SqliteStore {
     /// processes wait on SQLite's lock) and saves a pool checkout per write. `None` once closed.
     writer: Mutex<Option<Writer>>,
     path: PathBuf,
+    /// The database and WAL files opened (see `files`).
+    pub(crate) files: std::sync::Mutex<crate::files::OpenedFiles>,
 }
 
 impl SqliteStore {
@@ -42,7 +44,12 @@ impl SqliteStore {
     ) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
         let (pool, writer) = open_pool(&path, &options).await?;
+        let files = crate::files::OpenedFiles {
+            database: crate::files::FileId::of(&path),
+            wal: crate::files::FileId::of(&crate::files::wal_path(&path)),
+        };
         Ok(Self {
+            files: std::sync::Mutex::new(files),
             pool,
             writer: Mutex::new(Some(Writer {
                 conn: writer,
@@ -133,6 +140,14 @@ impl Store for SqliteStore {
 
     async fn unbooked_orders(&self) -> Result<Vec<Order>, StoreError> {
         queries::unbooked_orders(&self.pool).await
+    }
+
+    async fn check_storage(&self) -> Result<(), StoreError> {
+        self.check_files().await
+    }
+
+    async fn check_integrity(&self) -> Result<(), StoreError> {
+        queries::quick_check(&self.pool, &self.path).await
     }
 
     async fn audit_tail(&self) -> Result<Option<AuditRecord>, StoreError> {

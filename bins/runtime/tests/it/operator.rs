@@ -239,3 +239,58 @@ fn dechunk(mut s: &str) -> String {
     }
     out
 }
+
+/// Issue 22, finding 2: a request queued while a runtime held the data directory but had
+/// processed nothing yet is applied by the next runtime at its first event's time, never
+/// at the clock's starting point; the CLI says "pending" (exit 3), not "failed".
+#[test]
+fn a_request_queued_before_any_event_is_stamped_with_the_first_events_time() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path()).unwrap();
+    // A runtime that holds the data directory and applies nothing (frozen).
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.path().join("runtime.lock"))
+        .unwrap();
+    lock.try_lock().unwrap();
+    let queued = run(dir.path(), &["kill-switch", "on", "--reason", "frozen"]);
+    assert_eq!(queued.status.code(), Some(3), "{}", stderr(&queued));
+    assert!(
+        stderr(&queued).contains("queued, not applied yet"),
+        "{}",
+        stderr(&queued)
+    );
+    let status = run(dir.path(), &["status", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&status)).unwrap();
+    assert_eq!(v["pending_requests"][0]["id"], 1, "{v}");
+    drop(lock);
+
+    let next = run(dir.path(), &["--iterations", "5"]);
+    assert!(next.status.success(), "{}", stderr(&next));
+    let out = dir.path().join("audit.jsonl");
+    let export = run(
+        dir.path(),
+        &["audit", "export", "--out", out.to_str().unwrap()],
+    );
+    assert!(export.status.success(), "{}", stderr(&export));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let activated: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|r| r["event"]["type"] == "kill_switch_activated")
+        .collect();
+    assert_eq!(activated.len(), 1, "{text}");
+    // The first bundled candle closes at 00:01.
+    assert_eq!(
+        activated[0]["at"], "2024-01-01T00:01:00Z",
+        "{}",
+        activated[0]
+    );
+    assert_eq!(activated[0]["event_id"], "operator_request:1");
+    let status = run(dir.path(), &["status", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&status)).unwrap();
+    assert_eq!(v["account"]["kill_switch_stored"], "frozen");
+    assert_eq!(v["pending_requests"], serde_json::json!([]));
+}

@@ -608,6 +608,22 @@ pub trait Store: Send + Sync {
         Ok(out)
     }
 
+    /// Checks that the storage under the store is still the storage it opened (an embedded
+    /// database: its file and write-ahead log); the runtime calls it at every heartbeat.
+    /// When something vanished, an implementation saves what it still can first, then
+    /// returns `StoreError::Unavailable` saying what vanished and what was saved: the
+    /// caller stops trading. Stores without such files keep the default (`Ok`).
+    async fn check_storage(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// A quick integrity check of the stored pages (the readiness gate runs it before it
+    /// trusts what it reads): `StoreError::Corrupt` naming what is damaged. Stores whose
+    /// server checks its own pages keep the default (`Ok`).
+    async fn check_integrity(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     /// The last audit record, if any.
     async fn audit_tail(&self) -> Result<Option<AuditRecord>, StoreError>;
 

@@ -155,3 +155,100 @@ fn a_dry_run_restarted_between_an_order_and_its_fill_fills_it_as_if_it_never_sto
     assert_eq!(fills(&store), expected);
     assert_eq!(second.portfolio().equity(), expected_equity);
 }
+
+/// Never says anything.
+struct Silent(domain::StrategyId);
+
+impl domain::ports::Strategy for Silent {
+    fn id(&self) -> &domain::StrategyId {
+        &self.0
+    }
+    fn on_candle(&mut self, _candle: &domain::Candle) -> Option<domain::Signal> {
+        None
+    }
+}
+
+/// Finding 10: a stretch where nothing happens still moves the resume point, at least every
+/// five minutes of engine time, so a crash loop cannot replay the same quiet hours forever.
+#[test]
+fn a_quiet_stretch_still_saves_progress_every_few_minutes_of_engine_time() {
+    let (store, clock) = fresh();
+    let mut s = settings(TradingMode::DryRun);
+    s.persist_state = true;
+    let mut strategies: BTreeMap<domain::Symbol, Vec<Box<dyn domain::ports::Strategy>>> =
+        BTreeMap::new();
+    strategies.insert(
+        btc(),
+        vec![Box::new(Silent(domain::StrategyId::new("silent").unwrap()))],
+    );
+    let mut engine =
+        Engine::new(s, strategies, paper_venue(), store.clone(), clock.clone()).unwrap();
+    let start = data_start();
+    let mut last = start;
+    for i in 0..120 {
+        // One-minute candles for two hours.
+        let open_time = start + chrono::Duration::minutes(i);
+        let close_time = open_time + chrono::Duration::minutes(1);
+        clock.advance_to(close_time).unwrap();
+        let candle = domain::Candle::new(domain::CandleFields {
+            symbol: btc(),
+            open_time,
+            close_time,
+            open: Decimal::from(100),
+            high: Decimal::from(101),
+            low: Decimal::from(99),
+            close: Decimal::from(100),
+            volume: Decimal::from(10),
+        })
+        .unwrap();
+        block_on(engine.on_event(MarketEvent::Candle(candle))).unwrap();
+        last = close_time;
+    }
+    let state: EngineState =
+        serde_json::from_value(block_on(store.latest_state()).unwrap().unwrap()).unwrap();
+    let saved = state.last_event_at.unwrap();
+    assert!(
+        last - saved < chrono::Duration::minutes(5),
+        "resume point {saved} lags the last event {last}"
+    );
+    let snapshots = store
+        .batches()
+        .iter()
+        .filter(|b| !b.state.is_null())
+        .count();
+    assert!(
+        (20..=30).contains(&snapshots),
+        "about one snapshot per five minutes of two quiet hours, not one per candle: {snapshots}"
+    );
+}
+
+/// Two symbols share an event time: a state saved after the first of them was processed
+/// must replay the second, not skip it.
+#[test]
+fn the_resume_point_is_per_symbol() {
+    use engine::ResumePoint;
+    let t = data_start();
+    let eth = domain::Symbol::new("ETH-USD").unwrap();
+    let sol = domain::Symbol::new("SOL-USD").unwrap();
+    let mut per_symbol = BTreeMap::new();
+    per_symbol.insert(btc(), t);
+    per_symbol.insert(eth.clone(), t - chrono::Duration::minutes(1));
+    let point = ResumePoint {
+        last_event_at: Some(t),
+        per_symbol,
+    };
+    assert!(point.processed(&btc(), t));
+    assert!(!point.processed(&eth, t), "ETH at t was not processed yet");
+    assert!(point.processed(&eth, t - chrono::Duration::minutes(1)));
+    // A symbol the state never saw: nothing from the last event time on was processed.
+    assert!(!point.processed(&sol, t));
+    assert!(point.processed(&sol, t - chrono::Duration::minutes(1)));
+    // States saved before per-symbol times: everything up to the last event time.
+    let legacy = ResumePoint {
+        last_event_at: Some(t),
+        per_symbol: BTreeMap::new(),
+    };
+    assert!(legacy.processed(&eth, t));
+    assert!(!legacy.processed(&eth, t + chrono::Duration::minutes(1)));
+    assert!(!ResumePoint::default().processed(&btc(), t));
+}

@@ -4,6 +4,7 @@
 
 mod conformance;
 mod crash;
+mod files;
 mod open;
 mod outbox;
 mod risk_book;
