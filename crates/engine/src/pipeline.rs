@@ -936,7 +936,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             .values()
             .any(|o| o.symbol == *symbol && o.order_type == OrderType::Market)
         {
-            self.refresh_working_market_orders(symbol).await?;
+            self.refresh_working_market_orders(symbol, now).await?;
         }
 
         // Step 1: mark to market.
@@ -1479,7 +1479,15 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         Ok(())
     }
 
-    async fn refresh_working_market_orders(&mut self, symbol: &Symbol) -> Result<(), EngineError> {
+    /// A market order still working after its venue saw a bar: asks the venue. A terminal
+    /// one leaves `working` with the venue's fills not applied yet (a real venue reports them
+    /// on request, not through `observe_market`), in the same batch as its new status; when
+    /// the fills cannot be read it stays working and is asked about again next event.
+    async fn refresh_working_market_orders(
+        &mut self,
+        symbol: &Symbol,
+        now: Timestamp,
+    ) -> Result<(), EngineError> {
         let ids: Vec<ClientOrderId> = self
             .working
             .values()
@@ -1487,25 +1495,29 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             .map(|o| o.client_order_id.clone())
             .collect();
         for id in ids {
-            if let Ok(Some(order)) = self.venue.query(&id).await
-                && order.status.is_terminal()
-            {
-                self.working.remove(&id);
-                if order.status != OrderStatus::Filled {
-                    self.events.push(AuditEvent::OrderFailed {
-                        client_order_id: id.clone(),
-                        symbol: symbol.clone(),
-                        failure: OrderFailure::Rejected {
-                            venue_code: None,
-                            venue_message: format!(
-                                "order ended {:?} without a full fill",
-                                order.status
-                            ),
-                        },
-                    });
-                }
-                self.record_order(order);
+            let Ok(Some(order)) = self.venue.query(&id).await else {
+                continue;
+            };
+            if !order.status.is_terminal() {
+                continue;
             }
+            let Ok(fills) = self.venue.fills(&id).await else {
+                continue;
+            };
+            if order.status != OrderStatus::Filled {
+                self.events.push(AuditEvent::OrderFailed {
+                    client_order_id: id.clone(),
+                    symbol: symbol.clone(),
+                    failure: OrderFailure::Rejected {
+                        venue_code: None,
+                        venue_message: format!(
+                            "order ended {:?} without a full fill",
+                            order.status
+                        ),
+                    },
+                });
+            }
+            self.apply_venue_fills(order, fills, now).await?;
         }
         Ok(())
     }

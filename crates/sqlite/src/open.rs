@@ -180,7 +180,10 @@ async fn probe(path: &Path) -> Result<Found, StoreError> {
         Err(StoreError::Foreign(format!(
             "{shown} belongs to another application (application_id {app_id:#x}); refusing to touch it"
         )))
-    } else if tables.is_empty() {
+    } else if tables.is_empty() || (tables == ["_sqlx_migrations"] && applied.is_empty()) {
+        // The second case is a first open killed before migration 1 committed: sqlx creates
+        // its bookkeeping table outside the migration's transaction. Nothing else is there,
+        // so it is ours to initialise (refusing it would lock the operator out for good).
         Ok(Found::New)
     } else {
         let mut listed = tables

@@ -6,8 +6,8 @@
 //! commits; this walks them one write at a time.
 //!
 //! What CI runs (the default): every write index around each order's write-ahead record
-//! (found by a probe run whose strace output shows the pages written), and an even spread
-//! over the rest of the run. `RAMPART_CRASH_SCAN=full` (`make crash-scan`) tries every
+//! (found by a probe run whose strace output shows the pages written), every fourth of the
+//! first 120 (creating the database and migrating it), and an even spread over the rest. `RAMPART_CRASH_SCAN=full` (`make crash-scan`) tries every
 //! index of the run. strace is required when `REQUIRE_STRACE=1` (CI installs it); without
 //! it the test says so and passes.
 //!
@@ -30,6 +30,9 @@ const WINDOW_BEFORE: u64 = 4;
 const WINDOW_AFTER: u64 = 72;
 /// Indices spread evenly over the rest of the run.
 const SPREAD: u64 = 24;
+/// The first writes of a fresh data directory (creating the database, the migrations),
+/// sampled every fourth.
+const FIRST_WRITES: u64 = 120;
 
 fn strace_available() -> bool {
     Command::new("strace")
@@ -212,6 +215,10 @@ fn indices(writes: u64, ahead: &[u64]) -> Vec<u64> {
         for n in a.saturating_sub(WINDOW_BEFORE).max(1)..=(a + WINDOW_AFTER).min(writes) {
             set.insert(n);
         }
+    }
+    // The store's creation and migrations (a first start killed there must start again).
+    for n in (1..=FIRST_WRITES.min(writes)).step_by(4) {
+        set.insert(n);
     }
     let stride = (writes / SPREAD).max(1);
     for i in 0..SPREAD {

@@ -252,3 +252,151 @@ fn the_resume_point_is_per_symbol() {
     assert!(!legacy.processed(&eth, t + chrono::Duration::minutes(1)));
     assert!(!ResumePoint::default().processed(&btc(), t));
 }
+
+/// A venue that acknowledges market orders as working and fills them at the next bar,
+/// reporting the fill only when asked (as a real exchange does), never via `observe_market`.
+#[derive(Default)]
+struct AskToLearn {
+    orders: std::sync::Mutex<Vec<(domain::Order, Vec<Fill>)>>,
+}
+
+#[async_trait::async_trait]
+impl domain::ports::ExecutionVenue for AskToLearn {
+    async fn submit(
+        &self,
+        order: domain::Approved<domain::OrderIntent>,
+    ) -> domain::ports::SubmitOutcome {
+        let intent = order.into_inner();
+        let acked = domain::Order {
+            client_order_id: intent.client_order_id.clone(),
+            venue_order_id: Some("x-1".into()),
+            symbol: intent.symbol.clone(),
+            side: intent.side,
+            order_type: intent.order_type,
+            qty: intent.qty,
+            filled_qty: domain::Qty::ZERO,
+            avg_fill_price: None,
+            status: OrderStatus::Open,
+            created_at: intent.created_at,
+            updated_at: intent.created_at,
+        };
+        self.orders
+            .lock()
+            .unwrap()
+            .push((acked.clone(), Vec::new()));
+        domain::ports::SubmitOutcome::Confirmed {
+            order: acked,
+            fills: Vec::new(),
+        }
+    }
+    async fn query(
+        &self,
+        id: &ClientOrderId,
+    ) -> Result<Option<domain::Order>, domain::ports::VenueError> {
+        Ok(self
+            .orders
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(o, _)| &o.client_order_id == id)
+            .map(|(o, _)| o.clone()))
+    }
+    async fn cancel(
+        &self,
+        _id: &ClientOrderId,
+    ) -> Result<domain::Order, domain::ports::VenueError> {
+        Err(domain::ports::VenueError::Unavailable(
+            "no cancels here".into(),
+        ))
+    }
+    async fn open_orders(&self) -> Result<Vec<domain::Order>, domain::ports::VenueError> {
+        Ok(Vec::new())
+    }
+    async fn fills(&self, id: &ClientOrderId) -> Result<Vec<Fill>, domain::ports::VenueError> {
+        Ok(self
+            .orders
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(o, _)| &o.client_order_id == id)
+            .map(|(_, f)| f.clone())
+            .unwrap_or_default())
+    }
+    async fn filters(
+        &self,
+        symbol: &domain::Symbol,
+    ) -> Result<domain::InstrumentFilters, domain::ports::VenueError> {
+        paper::default_filters()
+            .get(symbol)
+            .cloned()
+            .ok_or_else(|| domain::ports::VenueError::UnknownSymbol(symbol.clone()))
+    }
+    fn observe_market(&self, event: &MarketEvent) -> Vec<Fill> {
+        // The exchange fills working orders at this bar's open; the engine finds out by asking.
+        for (order, fills) in self.orders.lock().unwrap().iter_mut() {
+            if order.status == OrderStatus::Open {
+                let price = domain::Price::new(event.last_price().value()).unwrap();
+                fills.push(Fill {
+                    client_order_id: order.client_order_id.clone(),
+                    trade_id: format!("{}-t1", order.client_order_id),
+                    symbol: order.symbol.clone(),
+                    side: order.side,
+                    qty: order.qty,
+                    price,
+                    fee: domain::Money::ZERO,
+                    ts: event.event_time(),
+                });
+                order.filled_qty = order.qty;
+                order.avg_fill_price = Some(price);
+                order.status = OrderStatus::Filled;
+            }
+        }
+        Vec::new()
+    }
+}
+
+/// The Binance-like path: a market order acknowledged as working and filled at the venue is
+/// booked from the venue's fills, with its filled status in the same batch as the fill.
+#[test]
+fn a_working_order_filled_at_the_venue_is_booked_with_its_status_in_one_batch() {
+    let venue = Arc::new(AskToLearn::default());
+    let clock = Arc::new(SimClock::new(start()));
+    let mut s = settings(TradingMode::Backtest);
+    s.guardrails = engine::Guardrails::Off;
+    s.sizing = engine::Sizing::AllIn;
+    let mut engine = engine_with(s, sma_cross(2, 3), venue.clone(), clock.clone());
+    let mut price = Decimal::from(100);
+    for i in 0..40 {
+        // Down, then up: the fast average crosses above the slow one.
+        price += if i < 10 {
+            Decimal::from(-1)
+        } else {
+            Decimal::from(2)
+        };
+        block_on(engine.on_event(candle(&clock, i, price, price))).unwrap();
+        if engine.portfolio().position(&btc()).is_some() {
+            break;
+        }
+    }
+    assert!(
+        engine.portfolio().position(&btc()).is_some(),
+        "the venue's fill was booked"
+    );
+    let batches = engine.store().batches();
+    let booked = batches
+        .iter()
+        .find(|b| {
+            b.events
+                .iter()
+                .any(|e| matches!(e, AuditEvent::OrderFilled { .. }))
+        })
+        .expect("a batch with the fill");
+    assert!(
+        booked
+            .orders
+            .iter()
+            .any(|o| o.status == OrderStatus::Filled && !o.filled_qty.is_zero()),
+        "the filled status is stored with the fill: {:?}",
+        booked.orders
+    );
+}

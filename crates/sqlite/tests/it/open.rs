@@ -130,6 +130,41 @@ async fn refuses_a_file_that_is_not_sqlite_and_leaves_it_unchanged() {
     assert!(!dir.path().join("notes.db-wal").exists());
 }
 
+/// Issue 22 (the full crash scan): a first start killed during the first migration leaves
+/// sqlx's bookkeeping table, empty, and nothing else. That file is ours to initialise.
+#[tokio::test]
+async fn a_first_open_killed_before_the_first_migration_committed_is_initialised() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("rampart.db");
+    foreign_db(
+        &path,
+        &[
+            "CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, \
+           installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, success BOOLEAN NOT NULL, \
+           checksum BLOB NOT NULL, execution_time BIGINT NOT NULL)",
+        ],
+    )
+    .await;
+    let store = SqliteStore::open(&path)
+        .await
+        .expect("a half-created Rampart database opens");
+    assert_eq!(store.latest_state().await, Ok(None));
+    store.close().await;
+    // A migrations table with someone else's rows stays refused.
+    let other = dir.path().join("other.db");
+    foreign_db(
+        &other,
+        &[
+            "CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, \
+             installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, success BOOLEAN NOT NULL, \
+             checksum BLOB NOT NULL, execution_time BIGINT NOT NULL)",
+            "INSERT INTO _sqlx_migrations VALUES (1, 'theirs', CURRENT_TIMESTAMP, 1, x'00', 1)",
+        ],
+    )
+    .await;
+    assert!(matches!(refused(&other).await, StoreError::Foreign(_)));
+}
+
 #[tokio::test]
 async fn refuses_a_sqlite_database_of_another_application() {
     let dir = tempfile::tempdir().expect("tempdir");
