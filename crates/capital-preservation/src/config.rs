@@ -36,6 +36,12 @@ pub struct PreservationConfig {
     pub hysteresis_pct: Decimal,
     /// Minimum minutes spent in a level before it may step down one level.
     pub min_minutes_in_level: u32,
+    /// Paper trades (entries the level vetoed, followed on paper with fees and slippage)
+    /// that must close in a level, with a positive total, to earn a step down when the
+    /// account cannot (flat, or still below the recovery line).
+    pub recovery_paper_trades: u32,
+    /// How long a paper trade is followed at most, when its strategy signals no exit first.
+    pub paper_horizon_minutes: u32,
     /// Whether CRISIS asks the engine to close every open position.
     pub flatten_on_crisis: bool,
     /// Size multiplier in CAUTION (NORMAL is 1, LOCKDOWN and CRISIS are 0).
@@ -59,6 +65,8 @@ impl Default for PreservationConfig {
             crisis_daily_loss_pct: Decimal::from(5),
             hysteresis_pct: Decimal::ONE,
             min_minutes_in_level: 60,
+            recovery_paper_trades: 3,
+            paper_horizon_minutes: 7 * 24 * 60,
             flatten_on_crisis: false,
             caution_size_multiplier: Decimal::new(5, 1),
             defensive_size_multiplier: Decimal::new(25, 2),
@@ -137,14 +145,27 @@ impl PreservationConfig {
         );
 
         let smallest = self.caution_drawdown_pct.min(self.crisis_daily_loss_pct);
+        // Without hysteresis a level left at its threshold is entered again at once.
         v.check(
-            self.hysteresis_pct >= Decimal::ZERO && self.hysteresis_pct < smallest,
+            self.hysteresis_pct > Decimal::ZERO && self.hysteresis_pct < smallest,
             "hysteresis_pct",
             &format!(
-                "in [0, {}) (below caution_drawdown_pct and crisis_daily_loss_pct)",
+                "in (0, {}) (above 0, so no level is left and re-entered at one figure, and below caution_drawdown_pct and crisis_daily_loss_pct, so every level can be left)",
                 smallest.normalize()
             ),
             self.hysteresis_pct.normalize(),
+        );
+        v.check(
+            (1..=1_000).contains(&self.recovery_paper_trades),
+            "recovery_paper_trades",
+            "in [1, 1000] (0 would leave a flat account no way out of LOCKDOWN)",
+            self.recovery_paper_trades,
+        );
+        v.check(
+            (1..=MAX_MINUTES_IN_LEVEL).contains(&self.paper_horizon_minutes),
+            "paper_horizon_minutes",
+            &format!("in [1, {MAX_MINUTES_IN_LEVEL}]"),
+            self.paper_horizon_minutes,
         );
         v.check(
             (1..=MAX_MINUTES_IN_LEVEL).contains(&self.min_minutes_in_level),
@@ -299,6 +320,36 @@ mod tests {
             ..PreservationConfig::default()
         };
         assert_eq!(just_below.validate(), vec![]);
+    }
+
+    #[test]
+    fn a_configuration_that_makes_a_level_impossible_to_leave_is_refused_naming_the_key() {
+        // No hysteresis: a level left at a figure is entered again at the same figure.
+        let no_hysteresis = PreservationConfig {
+            hysteresis_pct: dec!(0),
+            ..PreservationConfig::default()
+        };
+        assert_eq!(
+            keys(&no_hysteresis),
+            vec!["capital_preservation.hysteresis_pct"]
+        );
+        // No paper record can ever be enough: a flat account could never leave LOCKDOWN.
+        let no_paper = PreservationConfig {
+            recovery_paper_trades: 0,
+            ..PreservationConfig::default()
+        };
+        assert_eq!(
+            keys(&no_paper),
+            vec!["capital_preservation.recovery_paper_trades"]
+        );
+        let no_horizon = PreservationConfig {
+            paper_horizon_minutes: 0,
+            ..PreservationConfig::default()
+        };
+        assert_eq!(
+            keys(&no_horizon),
+            vec!["capital_preservation.paper_horizon_minutes"]
+        );
     }
 
     #[test]

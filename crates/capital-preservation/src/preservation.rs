@@ -116,18 +116,42 @@ impl CapitalPreservation {
     /// Escalation may jump several levels; recovery is never more than one step.
     pub fn update(&mut self, inputs: &PreservationInputs) -> Option<LevelChange> {
         let current = self.state.level();
+        let measured = PreservationInputs {
+            drawdown: self.state.measure(inputs.drawdown),
+            ..*inputs
+        };
         let streak_fired = self.state.observe_streak(
             inputs.consecutive_losses,
             self.config.lockdown_consecutive_losses,
             inputs.now,
         );
-        if let Some(e) = escalation::indicated(&self.config, inputs, streak_fired)
+        if let Some(e) = escalation::indicated(&self.config, &measured, streak_fired)
             && e.level > current
         {
             return Some(self.transition(e.level, e.cause, inputs));
         }
-        let (to, cause) = recovery::step_down(&self.config, &self.state, inputs)?;
-        Some(self.transition(to, cause, inputs))
+        let (to, cause, forgive) =
+            recovery::step_down(&self.config, &self.state, &measured, inputs.drawdown)?;
+        let change = self.transition(to, cause, inputs);
+        self.state.recovered(inputs.consecutive_losses, forgive);
+        Some(change)
+    }
+
+    /// Counts a paper trade that closed with `net_pnl` (after fees and slippage) toward
+    /// the current level's paper record (see `recovery`: the latest
+    /// `recovery_paper_trades` of them must add up to a profit); ignored at NORMAL. The
+    /// engine follows on paper the entries the level vetoed.
+    pub fn record_paper(&mut self, net_pnl: Money) {
+        if self.state.level() != PreservationLevel::Normal {
+            let keep = usize::try_from(self.config.recovery_paper_trades).unwrap_or(usize::MAX);
+            self.state.record_paper(net_pnl, keep.max(1));
+        }
+    }
+
+    /// The drawdown the guardrail measures now: the account's, less what paper recoveries
+    /// forgave (see `recovery`).
+    pub fn forgiven(&self) -> Ratio {
+        self.state.forgiven()
     }
 
     /// Raises the level to `to` by hand or from an automatic trigger outside this
@@ -433,23 +457,51 @@ mod tests {
         assert_eq!(m.level(), Defensive);
     }
 
+    /// Three profitable paper trades: the evidence a vetoed level needs to step down.
+    fn paper_wins(m: &mut CapitalPreservation) {
+        for _ in 0..3 {
+            m.record_paper(Money::new(dec!(12.5)));
+        }
+    }
+
     #[test]
-    fn streak_triggered_lockdown_recovers_after_minimum_time_without_a_win() {
+    fn streak_triggered_lockdown_needs_the_strategy_to_show_it_works_not_just_time() {
         let mut m = machine();
         m.update(&inputs(dec!(2), dec!(-2), 4, 0));
         assert_eq!(m.level(), Lockdown);
-        // The streak stays at 4 (no trades in LOCKDOWN); that must not hold the level forever.
-        assert_eq!(m.update(&inputs(dec!(2), dec!(0), 4, 59)), None);
-        let change = m.update(&inputs(dec!(2), dec!(0), 4, 60)).unwrap();
+        // The streak stays at 4 (no trades in LOCKDOWN): time alone proves nothing.
+        assert_eq!(m.update(&inputs(dec!(2), dec!(0), 4, 60)), None);
+        assert_eq!(m.update(&inputs(dec!(2), dec!(0), 4, 6_000)), None);
+        // Two paper wins and a paper loss of more: not yet.
+        m.record_paper(Money::new(dec!(10)));
+        m.record_paper(Money::new(dec!(10)));
+        m.record_paper(Money::new(dec!(-25)));
+        assert_eq!(m.update(&inputs(dec!(2), dec!(0), 4, 6_001)), None);
+        // The latest three (10, -25, 30) add up to a profit.
+        m.record_paper(Money::new(dec!(30)));
+        let change = m.update(&inputs(dec!(2), dec!(0), 4, 6_002)).unwrap();
         assert_eq!((change.from, change.to), (Lockdown, Defensive));
-        // And an unchanged streak does not fire again.
-        assert_eq!(m.update(&inputs(dec!(2), dec!(0), 4, 61)), None);
+        // An unchanged streak does not fire again.
+        assert_eq!(m.update(&inputs(dec!(2), dec!(0), 4, 6_003)), None);
+    }
+
+    #[test]
+    fn a_win_that_breaks_the_streak_also_shows_it() {
+        let mut m = machine();
+        m.update(&inputs(dec!(2), dec!(0), 4, 0));
+        // A position still open at entry closes at a profit: the streak is 0.
+        assert_eq!(m.update(&inputs(dec!(1.5), dec!(0), 0, 30)), None);
+        assert_eq!(
+            m.update(&inputs(dec!(1.5), dec!(0), 0, 60)).map(|c| c.to),
+            Some(Defensive)
+        );
     }
 
     #[test]
     fn a_further_loss_in_lockdown_restarts_the_streak_wait() {
         let mut m = machine();
         m.update(&inputs(dec!(2), dec!(0), 4, 0));
+        paper_wins(&mut m);
         // Closing a losing position at minute 30 makes it 5 in a row.
         assert_eq!(m.update(&inputs(dec!(2), dec!(0), 5, 30)), None);
         assert_eq!(m.update(&inputs(dec!(2), dec!(0), 5, 60)), None);
@@ -461,13 +513,99 @@ mod tests {
     }
 
     #[test]
-    fn a_new_loss_after_recovery_at_or_above_the_trigger_locks_down_again() {
+    fn after_recovery_the_same_streak_does_not_lock_down_again_only_new_losses_do() {
         let mut m = machine();
         m.update(&inputs(dec!(2), dec!(0), 4, 0));
+        paper_wins(&mut m);
         m.update(&inputs(dec!(2), dec!(0), 4, 60));
         assert_eq!(m.level(), Defensive);
-        let change = m.update(&inputs(dec!(2.2), dec!(0), 5, 70)).unwrap();
+        // One more loss continues the served streak: not a new trigger.
+        assert_eq!(m.update(&inputs(dec!(2.2), dec!(0), 5, 70)), None);
+        assert_eq!(m.update(&inputs(dec!(2.4), dec!(0), 7, 80)), None);
+        assert_eq!(m.level(), Defensive);
+        // Four losses after the served ones: the trigger fires.
+        let change = m.update(&inputs(dec!(2.6), dec!(0), 8, 90)).unwrap();
         assert_eq!((change.from, change.to), (Defensive, Lockdown));
+        // A win forgets what was served: four new losses fire it again.
+        let mut m = machine();
+        m.update(&inputs(dec!(2), dec!(0), 4, 0));
+        paper_wins(&mut m);
+        m.update(&inputs(dec!(2), dec!(0), 4, 60));
+        m.update(&inputs(dec!(1.8), dec!(0), 0, 70));
+        assert_eq!(m.update(&inputs(dec!(2), dec!(0), 3, 80)), None);
+        assert_eq!(
+            m.update(&inputs(dec!(2.2), dec!(0), 4, 90)).map(|c| c.to),
+            Some(Lockdown)
+        );
+    }
+
+    #[test]
+    fn a_flat_account_in_lockdown_steps_down_on_paper_evidence_and_the_loss_is_forgiven_with_hysteresis()
+     {
+        let mut m = machine_at(dec!(9));
+        assert_eq!(m.level(), Lockdown);
+        // Flat at 9%: the account cannot move, and losing paper trades earn nothing.
+        for _ in 0..5 {
+            m.record_paper(Money::new(dec!(-3)));
+        }
+        assert_eq!(m.update(&inputs(dec!(9), dec!(0), 0, 600)), None);
+        // A level's record starts with the level: profits now.
+        let mut m = machine_at(dec!(9));
+        paper_wins(&mut m);
+        let change = m.update(&inputs(dec!(9), dec!(0), 0, 60)).unwrap();
+        assert_eq!((change.from, change.to), (Lockdown, Defensive));
+        assert!(
+            matches!(
+                change.cause,
+                LevelChangeCause::PaperRecovery { paper_trades: 3, measured_drawdown, .. }
+                    if measured_drawdown == Ratio::from_pct(dec!(7))
+            ),
+            "{:?}",
+            change.cause
+        );
+        assert_eq!(m.forgiven(), Ratio::from_pct(dec!(2)));
+        // The same drawdown does not escalate again; 1 point more (the hysteresis) does.
+        assert_eq!(m.update(&inputs(dec!(9), dec!(0), 0, 61)), None);
+        assert_eq!(m.update(&inputs(dec!(9.9), dec!(0), 0, 62)), None);
+        assert_eq!(
+            m.update(&inputs(dec!(10), dec!(0), 0, 63)).map(|c| c.to),
+            Some(Lockdown)
+        );
+    }
+
+    #[test]
+    fn the_forgiven_drawdown_shrinks_as_the_account_recovers_and_is_gone_at_a_new_peak() {
+        let mut m = machine_at(dec!(9));
+        paper_wins(&mut m);
+        m.update(&inputs(dec!(9), dec!(0), 0, 60));
+        assert_eq!(m.forgiven(), Ratio::from_pct(dec!(2)));
+        m.update(&inputs(dec!(1.5), dec!(0), 0, 61));
+        assert_eq!(m.forgiven(), Ratio::from_pct(dec!(1.5)));
+        m.update(&inputs(dec!(0), dec!(0), 0, 62));
+        assert_eq!(m.forgiven(), Ratio::ZERO);
+        // A full drawdown from the new peak counts in full.
+        let level = m.level();
+        m.update(&inputs(dec!(8), dec!(0), 0, 63));
+        assert!(m.level() >= Lockdown, "from {level}: {}", m.level());
+    }
+
+    #[test]
+    fn from_crisis_a_profitable_paper_record_walks_the_ladder_back_to_normal() {
+        let mut m = machine_at(dec!(20));
+        assert_eq!(m.level(), Crisis);
+        let mut minute = 0;
+        let mut path = vec![m.level()];
+        while m.level() != Normal && minute < 10_000 {
+            minute += 60;
+            paper_wins(&mut m);
+            if let Some(change) = m.update(&inputs(dec!(20), dec!(0), 0, minute)) {
+                path.push(change.to);
+            }
+        }
+        assert_eq!(path, vec![Crisis, Lockdown, Defensive, Caution, Normal]);
+        assert_eq!(minute, 240, "one step per hour, each earned");
+        // The whole loss is forgiven down to CAUTION's recovery line (2%).
+        assert_eq!(m.forgiven(), Ratio::from_pct(dec!(18)));
     }
 
     #[test]
@@ -552,6 +690,14 @@ mod tests {
 
         let mut resumed = CapitalPreservation::from_state(PreservationConfig::default(), back);
         assert_eq!(resumed.level(), Lockdown);
+        paper_wins(&mut resumed);
+        let json = serde_json::to_string(resumed.state()).unwrap();
+        let back: PreservationState = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            &back,
+            resumed.state(),
+            "the paper record is part of the state"
+        );
         assert_eq!(resumed.update(&inputs(dec!(2), dec!(0), 5, 79)), None);
         assert_eq!(
             resumed

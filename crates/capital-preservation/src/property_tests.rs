@@ -127,4 +127,61 @@ proptest! {
             prop_assert_eq!(m, before);
         }
     }
+
+    /// No sequence of events makes a level impossible to leave: after any history (paper
+    /// records of either sign included), a flat account whose vetoed entries would make
+    /// money after costs is back at NORMAL within a bounded time, one earned step at a time.
+    #[test]
+    fn prop_a_profitable_paper_record_always_returns_the_ladder_to_normal(
+        steps in prop::collection::vec((step(), -50i64..=50), 0..80),
+        flat_dd in 0i64..=4_000,
+        paper_every in 1i64..=30,
+    ) {
+        let config = PreservationConfig::default();
+        let mut m = CapitalPreservation::new(config.clone(), t0());
+        let mut minute = 0;
+        let mut losses = 0;
+        for ((dt, dd, daily, step_losses), paper) in steps {
+            minute += dt;
+            losses = step_losses;
+            m.record_paper(Money::new(Decimal::from(paper)));
+            m.update(&inputs(pct(dd), pct(daily), losses, minute));
+        }
+        // From now on the account is flat (any drawdown up to 40%, the streak as it was,
+        // a new day) and every `paper_every` minutes a vetoed entry closes with a profit.
+        let start = minute;
+        let per_level = i64::from(config.min_minutes_in_level)
+            + paper_every * i64::from(config.recovery_paper_trades);
+        let bound = 24 * 60 + 5 * per_level + 60;
+        while m.level() != PreservationLevel::Normal && minute - start <= bound {
+            minute += paper_every;
+            m.record_paper(Money::new(Decimal::from(7)));
+            m.update(&inputs(pct(flat_dd), pct(0), losses, minute));
+        }
+        prop_assert_eq!(m.level(), PreservationLevel::Normal, "after {} minutes", minute - start);
+    }
+
+    /// On a market where the vetoed entries keep losing, a flat account never de-escalates
+    /// below the level its own figures call for: neither by drawdown nor by the streak.
+    #[test]
+    fn prop_a_losing_paper_record_never_de_escalates_a_flat_account(
+        dd in 300i64..=4_000,
+        streak in prop::bool::ANY,
+        paper_every in 1i64..=60,
+        minutes in 60i64..=20_000,
+    ) {
+        let config = PreservationConfig::default();
+        let mut m = CapitalPreservation::new(config.clone(), t0());
+        let losses = if streak { config.lockdown_consecutive_losses } else { 0 };
+        m.update(&inputs(pct(dd), pct(0), losses, 0));
+        let level = m.level();
+        prop_assert!(level > PreservationLevel::Normal);
+        let mut minute = 0;
+        while minute < minutes {
+            minute += paper_every;
+            m.record_paper(Money::new(Decimal::from(-4)));
+            prop_assert_eq!(m.update(&inputs(pct(dd), pct(0), losses, minute)), None);
+        }
+        prop_assert_eq!(m.level(), level);
+    }
 }

@@ -79,6 +79,11 @@ impl Bounds {
         if p <= Decimal::ZERO || d <= Decimal::ZERO {
             return None;
         }
+        // A forgiven drawdown or a paper record moves the limits (rare): no band, the
+        // update runs.
+        if !state.forgiven().fraction().is_zero() || state.paper_trades() > 0 {
+            return None;
+        }
         let i = PreservationLevel::ALL.iter().position(|l| *l == level)?;
         // No escalation: drawdown `(p - e) / p` below the lowest threshold above, and
         // (below CRISIS) the day's loss `(d - e) / d` below the crisis daily loss.
@@ -173,6 +178,8 @@ impl SettledBand {
         now: Timestamp,
     ) -> bool {
         if state.level() != self.level
+            || state.paper_trades() > 0
+            || !state.forgiven().fraction().is_zero()
             || state.entered_at() != self.entered_at
             || state.last_consecutive_losses() != self.consecutive_losses
             || figures.consecutive_losses != self.consecutive_losses

@@ -160,6 +160,22 @@ pub enum LevelChangeCause {
         /// Minutes spent in the level being left.
         minutes_in_level: i64,
     },
+    /// One step down earned by the paper record: the entries the level vetoed, followed
+    /// on paper with costs, made money (the account could not: it was flat or vetoed).
+    /// The account drawdown beyond the left level's recovery line is forgiven until the
+    /// account recovers it or makes a new peak.
+    PaperRecovery {
+        /// Paper trades closed while in the level being left.
+        paper_trades: u32,
+        /// Their P&L after fees and slippage (positive).
+        paper_net_pnl: crate::Money,
+        /// Account drawdown at the time.
+        drawdown: Ratio,
+        /// Drawdown the guardrail measures from now on (account drawdown less the forgiven part).
+        measured_drawdown: Ratio,
+        /// Minutes spent in the level being left.
+        minutes_in_level: i64,
+    },
     /// An operator or an automatic trigger raised the level (never lowers it).
     ManualEscalation {
         /// Why.

@@ -25,7 +25,9 @@ pub mod summary;
 pub use bursts::{BURST_THRESHOLD, BURST_WINDOW_MINUTES};
 pub use error::EngineError;
 pub use memory_store::MemoryStore;
-pub use pipeline::{Engine, EngineState, ReconcileReport, RequestOutcome, ResumePoint};
+pub use pipeline::{
+    Engine, EngineState, PaperBook, PaperTrade, ReconcileReport, RequestOutcome, ResumePoint,
+};
 pub use scheduler::{DEFAULT_JOBS, DueJob, JobId, Scheduler};
 pub use settings::{EngineSettings, Guardrails};
 pub use sizing::Sizing;

@@ -35,11 +35,13 @@ use crate::settings::{EngineSettings, Guardrails};
 use crate::summary::{SessionSummary, Transition};
 
 mod account;
+mod paper_follow;
 mod reconcile;
 mod shadow;
 
 use shadow::Verdict;
 
+pub use paper_follow::{PaperBook, PaperTrade};
 pub use reconcile::ReconcileReport;
 
 /// Consecutive venue refusals that trip the kill switch.
@@ -121,6 +123,9 @@ pub struct EngineState {
     /// The account rules' own state (e.g. FTMO anchors, trading days, breaches).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<serde_json::Value>,
+    /// Entries capital preservation vetoed, followed on paper (evidence for recovery).
+    #[serde(default, skip_serializing_if = "PaperBook::is_empty")]
+    pub paper: PaperBook,
     /// A simulated venue's working orders and market memory
     /// ([`ExecutionVenue::state_json`]); absent for real venues.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -209,6 +214,8 @@ pub struct Engine<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Siz
     order_changes: Vec<Order>,
     /// A venue restore problem, raised as a WARNING alert with the next event.
     venue_notice: Option<String>,
+    /// Entries capital preservation vetoed, followed on paper.
+    paper: PaperBook,
     /// Engine time of the last batch with a state snapshot (resume progress).
     last_snapshot_at: Option<Timestamp>,
 }
@@ -295,6 +302,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             shadow_notice: None,
             order_changes: Vec::new(),
             venue_notice: None,
+            paper: PaperBook::default(),
             last_snapshot_at: None,
         })
     }
@@ -358,6 +366,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         self.kill_switch = state.kill_switch;
         self.seq = state.seq;
         self.last_data = state.last_data;
+        self.paper = state.paper;
         // Saved again with the next snapshot even if no market event follows
         // (an operator request applied while no runtime runs).
         self.summary.last_event_at = state.last_event_at;
@@ -383,6 +392,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             last_event_at: self.summary.last_event_at,
             last_data: self.last_data.clone(),
             account: self.account_rules.as_ref().and_then(|r| r.state_json()),
+            paper: self.paper.clone(),
             venue: self.venue.state_json(),
             shadow: if with_shadow {
                 self.shadow_state()
@@ -939,8 +949,11 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             self.refresh_working_market_orders(symbol, now).await?;
         }
 
-        // Step 1: mark to market.
+        // Step 1: mark to market (and close a paper trade past its horizon).
         self.portfolio.mark(symbol, event.last_price(), now);
+        if !self.paper.is_empty() {
+            self.paper_expire(symbol, event.last_price(), now);
+        }
         match self.last_data.get_mut(symbol) {
             Some(t) => *t = now,
             None => {
@@ -1101,6 +1114,9 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             );
         }
 
+        if signal.is_exit {
+            self.paper_exit(signal, now);
+        }
         let advice = self.shadow_advice(signal, now);
         let verdict = self.decide(signal, now).await?;
         if let Some(advice) = advice {
@@ -1211,6 +1227,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
     }
 
     fn record_rejection(&mut self, intent: OrderIntent, reasons: Vec<RejectReason>) {
+        self.paper_follow(&intent, &reasons);
         self.summary.rejected_intents += 1;
         for r in &reasons {
             SessionSummary::bump(&mut self.summary.rejections_by_reason, r.code());
