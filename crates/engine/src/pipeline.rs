@@ -47,10 +47,6 @@ pub use reconcile::ReconcileReport;
 /// Consecutive venue refusals that trip the kill switch.
 const MAX_CONSECUTIVE_EXECUTION_FAILURES: u32 = 5;
 
-/// Engine time after which a market event that produced nothing still saves the state
-/// (with `persist_state`): the resume point never lags the data by more than this.
-const PROGRESS_INTERVAL: chrono::Duration = chrono::Duration::minutes(5);
-
 /// What became of an operator request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", content = "detail", rename_all = "snake_case")]
@@ -841,6 +837,11 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
     pub fn last_heartbeat(&self) -> Option<Timestamp> {
         self.last_heartbeat
     }
+    /// How much engine time may pass without a state snapshot (see
+    /// [`EngineSettings::progress_interval`]).
+    pub fn set_progress_interval(&mut self, interval: chrono::Duration) {
+        self.settings.progress_interval = interval;
+    }
     /// The engine clock's time now.
     pub fn clock_now(&self) -> Timestamp {
         self.clock.now()
@@ -997,12 +998,12 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         self.record_risk_book(now);
 
         // A batch when the event produced something, changed an order, or when no state was
-        // saved for `PROGRESS_INTERVAL` of engine time (so that a resume after a quiet
+        // saved for `progress_interval` of engine time (so that a resume after a quiet
         // stretch does not replay it again).
         let progress_due = self.settings.persist_state
             && self
                 .last_snapshot_at
-                .is_none_or(|t| now - t >= PROGRESS_INTERVAL);
+                .is_none_or(|t| now - t >= self.settings.progress_interval);
         if !self.events.is_empty() || !self.order_changes.is_empty() || progress_due {
             // `<symbol>:<candle|trade>:<event time in µs>`, written without `format!`
             // (this runs for every event that produced audit events).

@@ -45,6 +45,10 @@ pub struct EngineSettings {
     pub turnover: TurnoverConfig,
     /// Serialise the engine state into every stored batch (needed to resume; off for backtests).
     pub persist_state: bool,
+    /// With `persist_state`: a market event that produced nothing still saves the state
+    /// when none was saved for this long of engine time, so the resume point never lags
+    /// the data by more (a crash loop cannot replay the same quiet stretch for ever).
+    pub progress_interval: chrono::Duration,
     /// Close open positions with protective exits when an account rule is breached.
     pub flatten_on_account_breach: bool,
 }
@@ -65,6 +69,7 @@ impl EngineSettings {
             preservation: PreservationConfig::default(),
             turnover: TurnoverConfig::default(),
             persist_state: false,
+            progress_interval: chrono::Duration::minutes(5),
             flatten_on_account_breach: true,
         }
     }

@@ -304,6 +304,12 @@ pub async fn run_session_with(
             .map_err(|e| RuntimeError::BadInput(format!("stored state is from the future: {e}")))?;
     }
     let live_feed = matches!(source, Source::Live(_));
+    if !live_feed {
+        // A replay runs a quiet half hour of data in about a millisecond: re-running one
+        // after a crash costs nothing, while a snapshot every 5 data minutes would more
+        // than double its commits (docs/performance.md). A live feed keeps 5 minutes.
+        engine.set_progress_interval(REPLAY_PROGRESS_INTERVAL);
+    }
     // The first event of a replay, read ahead: what happens before it (reconciliation,
     // operator requests queued while no runtime ran) is stamped with its time on a fresh
     // store, never with the clock's starting point.
@@ -577,6 +583,9 @@ pub async fn run_session_with(
         filter_changes: watch.filter_changes(),
     })
 }
+
+/// The longest stretch of engine time a replay goes without a state snapshot.
+const REPLAY_PROGRESS_INTERVAL: Duration = Duration::minutes(30);
 
 /// How many days back the runtime looks for daily reports it owes (a runtime stopped for
 /// longer writes the recent ones; `runtime report daily --date D` writes any other).
