@@ -19,7 +19,7 @@ fn readiness_after_a_replay_counts_the_critical_alerts_of_its_last_14_days_of_da
     let dir = tempfile::tempdir().unwrap();
     let replay = run(dir.path(), &["--iterations", "300"]);
     assert!(replay.status.success(), "{}", stderr(&replay));
-    let asked_from = chrono::Utc::now();
+    let asked_from = domain::Clock::now(&domain::SystemClock);
     // Applied on the replay's clock (no runtime runs): a CRITICAL alert at data time.
     let on = run(dir.path(), &["kill-switch", "on", "--reason", "drill"]);
     assert!(on.status.success(), "{}", stderr(&on));
@@ -60,10 +60,10 @@ fn an_operator_request_on_a_replay_carries_the_wall_time_asked_and_the_engine_ti
     let dir = tempfile::tempdir().unwrap();
     let replay = run(dir.path(), &["--iterations", "200"]);
     assert!(replay.status.success(), "{}", stderr(&replay));
-    let before = chrono::Utc::now();
+    let before = domain::Clock::now(&domain::SystemClock);
     let on = run(dir.path(), &["kill-switch", "on", "--reason", "drill"]);
     assert!(on.status.success(), "{}", stderr(&on));
-    let after = chrono::Utc::now();
+    let after = domain::Clock::now(&domain::SystemClock);
     let data_end = ts(&status_json(dir.path())["account"]["last_event_at"]);
 
     let out = dir.path().join("audit.jsonl");
