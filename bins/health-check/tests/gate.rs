@@ -244,3 +244,79 @@ fn a_store_with_damaged_pages_cannot_be_evaluated() {
     assert!(err.contains("integrity check"), "{err}");
     assert_eq!(text.status.code(), Some(3));
 }
+
+/// Issue 16, item 4: windows end at the engine's clock. The bundled 30-day replay raises
+/// CRITICAL alerts in its last 14 days of data; readiness on its store reports them (it
+/// used to measure the window back from the wall clock and say "none"), and a replay that
+/// finished long ago is not judged "heartbeat stale" for it.
+#[test]
+fn readiness_after_a_replay_judges_the_replay_on_its_data_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (data_end, critical) = rt.block_on(async {
+        let store = runtime_service::open_store(None, dir.path()).await.unwrap();
+        let opts = runtime_service::SessionOptions {
+            mode: domain::TradingMode::DryRun,
+            config: None,
+            feed: runtime_service::FeedKind::Replay,
+            data: None,
+            speed: None,
+            iterations: -1,
+            data_dir: dir.path().to_path_buf(),
+            run_id: None,
+        };
+        let loaded = runtime_service::load_config(&opts).unwrap();
+        let board = std::sync::Arc::new(runtime_service::StatusBoard::new());
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        runtime_service::run_session(&opts, loaded, store.clone(), board, stop)
+            .await
+            .unwrap();
+        let state = runtime_service::gather::stored_state(store.as_ref())
+            .await
+            .unwrap()
+            .unwrap();
+        let data_end = state.last_event_at.unwrap();
+        let critical = store
+            .recent_alerts(data_end - chrono::Duration::days(14))
+            .await
+            .unwrap()
+            .iter()
+            .filter(|a| a.severity == domain::Severity::Critical)
+            .count();
+        // The replay ended a month ago on the wall clock: its last beat is that old.
+        let mut beat = store.last_heartbeat("runtime").await.unwrap().unwrap();
+        beat.at -= chrono::Duration::days(30);
+        store.put_heartbeat(&beat).await.unwrap();
+        store.close().await;
+        (data_end, critical)
+    });
+    assert!(critical > 0, "the bundled replay raises CRITICAL alerts");
+
+    let out = health_check(dir.path(), &["--json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let evaluated: chrono::DateTime<chrono::Utc> =
+        doc["evaluated_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(evaluated, data_end, "evaluated at the replay's clock");
+    let message = format!("{critical} CRITICAL alert(s) in last 14 days");
+    assert_eq!(
+        doc["components"]["critical_alerts"]["detail"], message,
+        "{}",
+        doc["components"]
+    );
+    assert!(
+        reason_codes(&doc).contains(&("recent_critical_alerts".into(), "critical_alerts".into()))
+    );
+    assert_eq!(
+        doc["components"]["heartbeat"]["status"], "ok",
+        "a finished replay's last beat is at the end of its data: {}",
+        doc["components"]["heartbeat"]
+    );
+    assert_eq!(
+        doc["components"]["daily_health_report"]["status"], "ok",
+        "{}",
+        doc["components"]["daily_health_report"]
+    );
+}

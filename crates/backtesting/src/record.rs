@@ -383,6 +383,7 @@ mod tests {
                 path: "data/kill_switch".into(),
             },
             at: t(0),
+            requested_at: None,
         };
         let line = AuditLine {
             seq: 3,

@@ -184,8 +184,13 @@ pub enum AuditEvent {
     KillSwitchActivated {
         /// Which source.
         source: KillSwitchSource,
-        /// When.
+        /// When, on the engine clock.
         at: Timestamp,
+        /// When the operator asked, on the wall clock, for an operator request (`at` is the
+        /// engine time it was applied at: data time in a replay); absent for automatic
+        /// triggers and for events stored before it was recorded.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        requested_at: Option<Timestamp>,
     },
     /// The kill switch was cleared (stored source only; needs a reason).
     KillSwitchDeactivated {
@@ -193,8 +198,13 @@ pub enum AuditEvent {
         actor: Actor,
         /// Why.
         reason: String,
-        /// When.
+        /// When, on the engine clock.
         at: Timestamp,
+        /// When the operator asked, on the wall clock, for an operator request (`at` is the
+        /// engine time it was applied at: data time in a replay); absent for automatic
+        /// triggers and for events stored before it was recorded.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        requested_at: Option<Timestamp>,
     },
     /// An alert was raised.
     AlertRaised {
@@ -209,8 +219,13 @@ pub enum AuditEvent {
         amount: Money,
         /// Who asked.
         actor: Actor,
-        /// When.
+        /// When, on the engine clock.
         at: Timestamp,
+        /// When the operator asked, on the wall clock, for an operator request (`at` is the
+        /// engine time it was applied at: data time in a replay); absent for automatic
+        /// triggers and for events stored before it was recorded.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        requested_at: Option<Timestamp>,
     },
     /// Equity went below one of the account's floors (e.g. FTMO daily loss).
     AccountRuleBreached {
@@ -295,6 +310,18 @@ pub enum AuditEvent {
 const CANONICAL_JSON_CAPACITY: usize = 1024;
 
 impl AuditEvent {
+    /// The event with the wall time an operator asked for it, when it is an operator's
+    /// kill-switch change or loss drill (other events are returned unchanged).
+    pub fn with_requested_at(mut self, when: Timestamp) -> Self {
+        match &mut self {
+            AuditEvent::KillSwitchActivated { requested_at, .. }
+            | AuditEvent::KillSwitchDeactivated { requested_at, .. }
+            | AuditEvent::LossSimulated { requested_at, .. } => *requested_at = Some(when),
+            _ => {}
+        }
+        self
+    }
+
     /// The stable type name (`signal_generated`, ...).
     pub fn type_name(&self) -> &'static str {
         match self {
@@ -352,11 +379,13 @@ mod tests {
                     reason: "daily loss 5.2% > 5%".into(),
                 },
                 at,
+                requested_at: None,
             },
             AuditEvent::KillSwitchDeactivated {
                 actor: Actor::Operator { name: "ana".into() },
                 reason: "reviewed".into(),
                 at,
+                requested_at: Some(Utc.with_ymd_and_hms(2026, 12, 7, 13, 0, 0).unwrap()),
             },
             AuditEvent::JobRan {
                 job: "heartbeat".into(),
@@ -383,5 +412,23 @@ mod tests {
             // Canonical form is stable: serialising twice gives identical bytes.
             assert_eq!(e.canonical_json().unwrap(), back.canonical_json().unwrap());
         }
+    }
+
+    #[test]
+    fn operator_events_stored_before_requested_at_read_without_it_and_write_as_before() {
+        // A kill-switch event as stored before operator requests carried their wall time.
+        let old = serde_json::json!({
+            "type": "kill_switch_deactivated",
+            "actor": {"kind": "operator", "name": "ana"},
+            "reason": "reviewed",
+            "at": "2024-01-05T10:00:00Z",
+        });
+        let e: AuditEvent = serde_json::from_value(old.clone()).unwrap();
+        let AuditEvent::KillSwitchDeactivated { requested_at, .. } = &e else {
+            panic!("{e:?}");
+        };
+        assert_eq!(*requested_at, None);
+        // Without a request time it serialises exactly as before (same canonical bytes).
+        assert_eq!(serde_json::to_value(&e).unwrap(), old);
     }
 }

@@ -601,6 +601,7 @@ mod tests {
                 actor: domain::Actor::Operator { name: "ana".into() },
                 reason: format!("r{n}"),
                 at,
+                requested_at: None,
             }],
             state: serde_json::json!({ "n": n }),
             orders: Vec::new(),

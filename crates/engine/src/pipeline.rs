@@ -531,16 +531,18 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         self.closed.clear();
         let actor = request.actor.clone();
         let who = describe_actor(&actor);
+        let asked = request.requested_at;
+        let when = applied_note(asked, now);
         let outcome = match &request.command {
             OperatorCommand::KillSwitchOn { reason } => {
                 match self.kill_switch.activate(actor, reason.as_str(), now) {
                     Ok(Some(event)) => {
-                        self.events.push(event);
+                        self.events.push(event.with_requested_at(asked));
                         self.raise(
                             Severity::Critical,
                             AlertKind::KillSwitch,
                             None,
-                            format!("kill switch activated by {who}: {reason}"),
+                            format!("kill switch activated by {who}: {reason}{when}"),
                             now,
                         );
                         RequestOutcome::Applied("kill switch activated".into())
@@ -552,12 +554,12 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             OperatorCommand::KillSwitchOff { reason } => {
                 match self.kill_switch.deactivate(actor, reason.as_str(), now) {
                     Ok(event) => {
-                        self.events.push(event);
+                        self.events.push(event.with_requested_at(asked));
                         self.raise(
                             Severity::Warning,
                             AlertKind::KillSwitch,
                             None,
-                            format!("kill switch deactivated by {who}: {reason}"),
+                            format!("kill switch deactivated by {who}: {reason}{when}"),
                             now,
                         );
                         let mut note = "stored kill switch cleared".to_string();
@@ -579,13 +581,14 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
                             amount: *amount,
                             actor,
                             at: now,
+                            requested_at: Some(asked),
                         });
                         self.raise(
                             Severity::Warning,
                             AlertKind::System,
                             Some(symbol.clone()),
                             format!(
-                                "guardrail drill: simulated realised loss of {} on {symbol}",
+                                "guardrail drill: simulated realised loss of {} on {symbol}{when}",
                                 amount.value().round_dp(2)
                             ),
                             now,
@@ -619,7 +622,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
                 Severity::Warning,
                 AlertKind::System,
                 None,
-                format!("operator request {} refused: {why}", request.id),
+                format!("operator request {} refused: {why}{when}", request.id),
                 now,
             );
         }
@@ -1771,6 +1774,25 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
 }
 
 /// Who changed the kill switch, for alert texts (`operator ana`, `telegram chat 42`).
+/// How far apart the wall time an operator asked at and the engine time a request is
+/// applied at may be before the alert names both (a live runtime applies a request
+/// within about a second; a replay applies it at data time).
+const APPLIED_NOTE_AFTER_SECS: i64 = 60;
+
+/// ` (requested <wall time>, applied at engine time <engine time>)` when the two differ
+/// by more than [`APPLIED_NOTE_AFTER_SECS`] (a replay, a request that waited for a
+/// runtime), else nothing: a live runtime's alerts read as they always did.
+fn applied_note(requested_at: Timestamp, applied_at: Timestamp) -> String {
+    if (applied_at - requested_at).num_seconds().abs() <= APPLIED_NOTE_AFTER_SECS {
+        return String::new();
+    }
+    format!(
+        " (requested {}, applied at engine time {})",
+        requested_at.format("%Y-%m-%dT%H:%M:%SZ"),
+        applied_at.format("%Y-%m-%dT%H:%M:%SZ")
+    )
+}
+
 fn describe_actor(actor: &Actor) -> String {
     match actor {
         Actor::Operator { name } => format!("operator {name}"),

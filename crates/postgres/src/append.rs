@@ -235,7 +235,7 @@ async fn project(
             .execute(&mut **tx)
             .await?;
         }
-        AuditEvent::KillSwitchActivated { source, at } => {
+        AuditEvent::KillSwitchActivated { source, at, .. } => {
             kill_switch(tx, seq, true, Some(source_name(source)), *at).await?;
         }
         AuditEvent::KillSwitchDeactivated { at, .. } => {

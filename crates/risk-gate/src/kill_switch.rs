@@ -114,6 +114,7 @@ impl KillSwitch {
                 reason: reason.clone(),
             },
             at: now,
+            requested_at: None,
         };
         self.stored = Some(StoredActivation {
             actor,
@@ -162,6 +163,7 @@ impl KillSwitch {
             actor,
             reason,
             at: now,
+            requested_at: None,
         })
     }
 
@@ -231,6 +233,7 @@ mod tests {
                     reason: "manual halt".into()
                 },
                 at: t0(),
+                requested_at: None,
             })
         );
         assert!(ks.is_active(&KillSwitchInputs::NONE));
@@ -288,6 +291,7 @@ mod tests {
                 actor: ana(),
                 reason: "reviewed".into(),
                 at: t0() + Duration::hours(1),
+                requested_at: None,
             })
         );
         assert!(!ks.is_active(&KillSwitchInputs::NONE));
@@ -363,6 +367,7 @@ mod tests {
                     reason: "daily loss 5.2% > 5%".into(),
                 },
                 at: t0(),
+                requested_at: None,
             })
         );
         // A second trigger while active is not a new event.

@@ -6,6 +6,9 @@
 //! heartbeat's `venue`, when that heartbeat was written in the mode being judged (a
 //! testnet key's permissions say nothing about the mainnet key).
 //!
+//! Every window ends at the account's [`EngineNow`] (data time after a replay, the wall
+//! clock live), so a replay's readiness judges the replay.
+//!
 //! Every query is indexed or bounded (the latest state, the latest heartbeat, at
 //! most a year of daily reports, the alerts of the last 14 days), so the verdict
 //! costs the same on a store of a thousand events as on one of millions.
@@ -14,12 +17,14 @@ use std::collections::BTreeSet;
 
 use chrono::{Duration, NaiveDate};
 use domain::ports::{DailyReport, Store, StoreError};
-use domain::{Severity, Timestamp, TradingMode};
+use domain::{Severity, TradingMode};
 use engine::EngineState;
 use readiness::{BlockRateInput, ReadinessInputs, ReadinessReport, ShadowHealth, VenueHealthInput};
 use risk_gate::KillSwitchInputs;
 use rust_decimal::Decimal;
 use turnover_governor::{BlockRateVerdict, TurnoverGovernor};
+
+use crate::engine_time::EngineNow;
 
 /// The heartbeat instance name of the runtime in a data directory.
 pub const INSTANCE: &str = "runtime";
@@ -37,12 +42,12 @@ pub async fn stored_state(store: &dyn Store) -> Result<Option<EngineState>, Stor
     }
 }
 
-/// Gathers [`ReadinessInputs`] at wall-clock `now` for `mode`.
+/// Gathers [`ReadinessInputs`] at the account's `now` for `mode`.
 pub async fn readiness_inputs(
     store: &dyn Store,
     cfg: &config::RampartConfig,
     mode: TradingMode,
-    now: Timestamp,
+    now: EngineNow,
     kill_inputs: &KillSwitchInputs,
 ) -> Result<ReadinessInputs, StoreError> {
     Ok(inputs_and_risk_book(store, cfg, mode, now, kill_inputs)
@@ -72,9 +77,10 @@ async fn inputs_and_risk_book(
     store: &dyn Store,
     cfg: &config::RampartConfig,
     mode: TradingMode,
-    now: Timestamp,
+    clock: EngineNow,
     kill_inputs: &KillSwitchInputs,
 ) -> Result<Gathered, StoreError> {
+    let now = clock.engine_time;
     let mut inputs = ReadinessInputs::unknown(now, mode);
     inputs.symbol_allowlist_len = Some(cfg.risk.symbol_allowlist.len());
 
@@ -108,7 +114,9 @@ async fn inputs_and_risk_book(
     }
 
     let heartbeat = store.last_heartbeat(INSTANCE).await?;
-    inputs.last_heartbeat_at = heartbeat.as_ref().map(|h| h.at);
+    inputs.last_heartbeat_at = heartbeat
+        .as_ref()
+        .map(|h| clock.heartbeat_on_engine_clock(h));
     let venue = heartbeat
         .as_ref()
         .and_then(|h| heartbeat_venue(&h.detail, mode));
@@ -144,7 +152,7 @@ pub async fn evaluate(
     store: &dyn Store,
     cfg: &config::RampartConfig,
     mode: TradingMode,
-    now: Timestamp,
+    now: EngineNow,
     kill_inputs: &KillSwitchInputs,
 ) -> Result<ReadinessReport, StoreError> {
     Ok(evaluate_with_risk_book(store, cfg, mode, now, kill_inputs)
@@ -158,7 +166,7 @@ pub async fn evaluate_with_risk_book(
     store: &dyn Store,
     cfg: &config::RampartConfig,
     mode: TradingMode,
-    now: Timestamp,
+    now: EngineNow,
     kill_inputs: &KillSwitchInputs,
 ) -> Result<(ReadinessReport, Option<domain::account::RiskBook>), StoreError> {
     let g = inputs_and_risk_book(store, cfg, mode, now, kill_inputs).await?;
@@ -172,7 +180,7 @@ pub async fn evaluate_with_venue(
     store: &dyn Store,
     cfg: &config::RampartConfig,
     mode: TradingMode,
-    now: Timestamp,
+    now: EngineNow,
     kill_inputs: &KillSwitchInputs,
     venue: Option<&VenueHealthInput>,
 ) -> Result<ReadinessReport, StoreError> {

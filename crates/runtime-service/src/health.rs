@@ -11,6 +11,7 @@ use std::time::Duration;
 use domain::{Clock, SystemClock, TradingMode};
 use readiness::{EXIT_COULD_NOT_EVALUATE, ReadinessDocument};
 
+use crate::engine_time::engine_now;
 use crate::gather;
 use crate::session::{kill_file, kill_switch_inputs};
 
@@ -105,8 +106,12 @@ async fn evaluate(
             .unwrap_or(TradingMode::DryRun),
     };
     let kill = kill_switch_inputs(&kill_file(&cfg, &opts.data_dir), &cfg.kill_switch.env_var);
+    // Windows end at the account's clock: a replay's readiness judges the replay.
+    let now = engine_now(store.as_ref(), SystemClock.now())
+        .await
+        .map_err(|e| e.to_string())?;
     let (report, risk_book) =
-        gather::evaluate_with_risk_book(store.as_ref(), &cfg, mode, SystemClock.now(), &kill)
+        gather::evaluate_with_risk_book(store.as_ref(), &cfg, mode, now, &kill)
             .await
             .map_err(|e| e.to_string())?;
     Ok((report.to_document(), risk_book))

@@ -7,6 +7,8 @@
 //! - [`operator`] — the operator subcommands (kill switch, drills, reports, audit)
 //! - [`health`] — `health-check`: the verdict as text, JSON or an exit code
 //! - [`gather`] — readiness inputs read from the store
+//! - [`engine_time`] — [`engine_time::EngineNow`]: what "now" is for an account (data time
+//!   after a replay, the wall clock live), the end of every window
 //! - [`exchange`] — the exchange per mode (Binance testnet/mainnet), API keys, venue
 //!   health for readiness, reconciliation after a feed reconnect
 //! - [`dotenv`] — `.env` in the working directory, errors that never echo a value
@@ -25,6 +27,7 @@
 pub mod cli;
 pub mod daily;
 pub mod dotenv;
+pub mod engine_time;
 pub mod error;
 pub mod exchange;
 pub mod gather;

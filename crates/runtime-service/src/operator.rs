@@ -19,6 +19,7 @@ use domain::{Actor, AuditEvent, Clock, SimClock, SystemClock, Timestamp, Trading
 use engine::RequestOutcome;
 use serde_json::json;
 
+use crate::engine_time::engine_now;
 use crate::error::RuntimeError;
 use crate::instance::{InstanceLock, write_atomically};
 use crate::session::{
@@ -230,31 +231,22 @@ async fn outcome_of(store: &dyn Store, id: u64) -> Result<String, RuntimeError> 
     })
 }
 
-/// The clock requests are stamped with when no runtime runs: the last session's
-/// (data time when it replayed files, so a resumed replay stays consistent), or
-/// the wall clock.
+/// The clock requests are applied on when no runtime runs: the account's engine clock
+/// (data time when its last session replayed files, so a resumed replay stays
+/// consistent), or the wall clock. The request keeps the wall time it was asked at.
 async fn account_clock(store: &dyn Store) -> Result<Arc<dyn Clock>, RuntimeError> {
-    let replayed = store
-        .last_heartbeat(gather::INSTANCE)
-        .await?
-        .is_some_and(|h| h.detail["feed"] == "replay");
-    if replayed
-        && let Some(at) = gather::stored_state(store)
-            .await?
-            .and_then(|s| s.last_event_at)
-    {
-        return Ok(Arc::new(SimClock::new(at)));
-    }
-    Ok(Arc::new(SystemClock))
+    let now = engine_now(store, SystemClock.now()).await?;
+    Ok(if now.data_time {
+        Arc::new(SimClock::new(now.engine_time))
+    } else {
+        Arc::new(SystemClock)
+    })
 }
 
-/// The time windows are measured back from: the account's clock as last seen
-/// (data time after a replay), or now.
+/// The time windows are measured back from: the account's engine clock (data time
+/// after a replay, the wall clock live).
 async fn reference_time(store: &dyn Store) -> Result<Timestamp, RuntimeError> {
-    Ok(gather::stored_state(store)
-        .await?
-        .and_then(|s| s.last_event_at)
-        .unwrap_or_else(|| SystemClock.now()))
+    Ok(engine_now(store, SystemClock.now()).await?.engine_time)
 }
 
 /// Parses `24h`, `7d`, `30m`, `90s`.
@@ -286,7 +278,7 @@ pub async fn status(env: &OperatorEnv, as_json: bool) -> Result<String, RuntimeE
     let store = env.store().await?;
     // What a damaged file shows is not the account: say so instead.
     store.check_integrity().await?;
-    let now = SystemClock.now();
+    let now = engine_now(store.as_ref(), SystemClock.now()).await?;
     let kill = kill_switch_inputs(&kill_file(&cfg, &env.data_dir), &cfg.kill_switch.env_var);
     let state = gather::stored_state(store.as_ref()).await?;
     let heartbeat = store.last_heartbeat(gather::INSTANCE).await?;
@@ -315,6 +307,7 @@ pub async fn status(env: &OperatorEnv, as_json: bool) -> Result<String, RuntimeE
     });
     let body = json!({
         "runtime_running": running,
+        "clock": now,
         "account": account,
         "kill_switch": {"file": kill.file, "environment": kill.env},
         "heartbeat": heartbeat.map(|h| json!({"at": h.at, "detail": h.detail})),
@@ -333,6 +326,13 @@ pub async fn status(env: &OperatorEnv, as_json: bool) -> Result<String, RuntimeE
         "runtime: {}\n",
         if running { "running" } else { "not running" }
     ));
+    if now.data_time {
+        out.push_str(&format!(
+            "engine clock: data time {} (the last session replayed files; windows end there)\n",
+            now.engine_time
+                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+        ));
+    }
     match &body["account"] {
         serde_json::Value::Null => out.push_str("account: nothing stored yet\n"),
         a => {
@@ -383,10 +383,9 @@ pub async fn report_daily(
 ) -> Result<String, RuntimeError> {
     let cfg = env.loaded()?;
     let store = env.store().await?;
-    let date = match date {
-        Some(d) => d,
-        None => reference_time(store.as_ref()).await?.date_naive(),
-    };
+    // Generated at the account's clock: a replayed day is final once data time has left it.
+    let now = reference_time(store.as_ref()).await?;
+    let date = date.unwrap_or_else(|| now.date_naive());
     let feed = store
         .last_heartbeat(gather::INSTANCE)
         .await?
@@ -398,7 +397,7 @@ pub async fn report_daily(
         env.mode.as_str(),
         &feed,
         &cfg.shadow,
-        SystemClock.now(),
+        now,
     )
     .await?;
     let path = daily::publish(store.as_ref(), &env.data_dir, &report).await?;

@@ -381,11 +381,12 @@ pub async fn run_session_with(
     }
     engine.set_kill_switch_inputs(kill_switch_inputs(&kill_file, &cfg.kill_switch.env_var));
     if opts.mode == TradingMode::Live {
+        // Live mode runs on a live feed, whose engine clock is the wall clock.
         let report = gather::evaluate_with_venue(
             store.as_ref(),
             &cfg,
             opts.mode,
-            wall.now(),
+            crate::engine_time::EngineNow::wall(wall.now()),
             engine.kill_switch_inputs(),
             watch.health().as_ref(),
         )
@@ -483,8 +484,19 @@ pub async fn run_session_with(
         // from the store, so a stop or crash in between loses none and writes none twice.
         let day = at.date_naive();
         if report_day.is_none_or(|prev| day > prev) {
-            reports_written +=
-                write_due_daily(&mut engine, store.as_ref(), &cfg, opts, feed, day, &wall).await?;
+            // Generated at the time the engine clock is about to step to (data time in a
+            // replay), so a replay's report ages, and is final, on the replay's clock.
+            let generated_at = if live_feed { wall.now() } else { at };
+            reports_written += write_due_daily(
+                &mut engine,
+                store.as_ref(),
+                &cfg,
+                opts,
+                feed,
+                day,
+                generated_at,
+            )
+            .await?;
             if cfg.shadow.enabled {
                 for week in due_weeks(store.as_ref(), day).await? {
                     match weekly_due {
@@ -594,9 +606,9 @@ const DAILY_LOOK_BACK_DAYS: i64 = 7;
 const WEEKLY_LOOK_BACK: u32 = 4;
 
 /// Writes the daily report of every day before `today` (at most a week back) that the
-/// store has events for and no final report of (one generated after the day ended), oldest
-/// first; returns how many were written. A failed report is recorded and alerted; the
-/// session goes on.
+/// store has events for and no final report of (one generated after the day ended, on the
+/// engine clock), oldest first, stamped `generated_at`; returns how many were written. A
+/// failed report is recorded and alerted; the session goes on.
 async fn write_due_daily(
     engine: &mut RuntimeEngine,
     store: &dyn Store,
@@ -604,7 +616,7 @@ async fn write_due_daily(
     opts: &SessionOptions,
     feed: &str,
     today: NaiveDate,
-    wall: &SystemClock,
+    generated_at: Timestamp,
 ) -> Result<u32, RuntimeError> {
     let stored = store
         .daily_reports(u32::try_from(DAILY_LOOK_BACK_DAYS).unwrap_or(7) + 1)
@@ -636,7 +648,7 @@ async fn write_due_daily(
                 opts.mode.as_str(),
                 feed,
                 &cfg.shadow,
-                wall.now(),
+                generated_at,
             )
             .await;
             let published = match report {

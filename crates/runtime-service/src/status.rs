@@ -10,6 +10,8 @@ use engine::{Engine, SessionSummary};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::engine_time::EngineNow;
+
 /// One open position as operators read it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PositionView {
@@ -186,17 +188,25 @@ pub struct LiveRuntime {
 }
 
 impl LiveRuntime {
-    /// Readiness now (wall clock), from the store and the kill-switch sources.
+    /// The running engine's now: its clock as the session last published it (data time
+    /// in a replay, the wall clock live), else as the store last recorded it.
+    pub async fn engine_now(&self) -> Result<EngineNow, domain::ports::StoreError> {
+        let wall = domain::SystemClock.now();
+        match self
+            .board
+            .latest()
+            .and_then(|s| EngineNow::of_status(&s, wall))
+        {
+            Some(now) => Ok(now),
+            None => crate::engine_time::engine_now(self.store.as_ref(), wall).await,
+        }
+    }
+
+    /// Readiness now (on the engine's clock), from the store and the kill-switch sources.
     pub async fn readiness(&self) -> Result<readiness::ReadinessReport, domain::ports::StoreError> {
         let kill =
             crate::session::kill_switch_inputs(&self.kill_file, &self.cfg.kill_switch.env_var);
-        crate::gather::evaluate(
-            self.store.as_ref(),
-            &self.cfg,
-            self.mode,
-            domain::SystemClock.now(),
-            &kill,
-        )
-        .await
+        let now = self.engine_now().await?;
+        crate::gather::evaluate(self.store.as_ref(), &self.cfg, self.mode, now, &kill).await
     }
 }

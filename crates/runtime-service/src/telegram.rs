@@ -2,7 +2,8 @@
 //! to the operators' chats through the store's outbox, the command poller, and the answers to
 //! operator commands, read from the status board and the store. Kill and resume go through
 //! the operator request queue like every other operator action, so they are audited and
-//! survive restarts.
+//! survive restarts. The ranges `/stats` and `/signals` read end at the engine's clock
+//! (data time in a replay), so a signal an alert just announced is listed.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,7 +11,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::Duration as Span;
 use domain::ports::{AlertOutbox, OperatorCommand};
-use domain::{Clock, SystemClock};
+use domain::{Clock, SystemClock, Timestamp};
 use telegram::{
     Access, Backoff, BotClient, BotToken, ClientConfig, CommandContext, CommandHandler,
     CommandPoller, NotifierConfig, PollerConfig, StormConfig, TelegramNotifier,
@@ -203,11 +204,13 @@ impl CommandHandler for RuntimeCommands {
     }
 
     async fn stats(&self, _ctx: &CommandContext) -> String {
-        let now = SystemClock.now();
-        let today = now.date_naive().and_time(chrono::NaiveTime::MIN).and_utc();
+        let now = match self.rt.engine_now().await {
+            Ok(now) => now.engine_time,
+            Err(e) => return format!("could not read the engine clock: {e}"),
+        };
         let mut out = String::new();
-        for (label, from) in [("today", today), ("7 days", now - Span::days(7))] {
-            match self.rt.store.events_between(from, now).await {
+        for (label, from, to) in stats_ranges(now) {
+            match self.rt.store.events_between(from, to).await {
                 Ok(records) => match crate::daily::Tally::of(&records) {
                     Ok(t) => out.push_str(&format!(
                         "{label}: {} signals, {} approved, {} rejected, {} blocked by turnover, {} fills, {} critical alerts\n",
@@ -284,7 +287,10 @@ impl CommandHandler for RuntimeCommands {
     }
 
     async fn signals(&self, _ctx: &CommandContext, last: u32) -> String {
-        let since = SystemClock.now() - Span::days(1);
+        let since = match self.rt.engine_now().await {
+            Ok(now) => signals_since(now.engine_time),
+            Err(e) => return format!("could not read the engine clock: {e}"),
+        };
         match self.rt.store.signals_since(since).await {
             Ok(signals) if signals.is_empty() => "no signals in the last 24 h".into(),
             Ok(signals) => {
@@ -343,6 +349,20 @@ impl CommandHandler for RuntimeCommands {
     }
 }
 
+/// The ranges `/stats` counts, `[from, to)`, ending at the engine clock's `now` (data time
+/// in a replay, the wall clock live) with the batch at `now` included: the engine day so
+/// far and the last 7 days.
+pub fn stats_ranges(now: Timestamp) -> [(&'static str, Timestamp, Timestamp); 2] {
+    let to = now + Span::nanoseconds(1);
+    let today = now.date_naive().and_time(chrono::NaiveTime::MIN).and_utc();
+    [("today", today, to), ("7 days", now - Span::days(7), to)]
+}
+
+/// Where `/signals` starts listing: 24 h before the engine clock's `now`.
+pub fn signals_since(now: Timestamp) -> Timestamp {
+    now - Span::days(1)
+}
+
 /// The "alive" message: once at start, then every 24 h of wall time, so that silence
 /// itself is noticed. Ends when `shutdown` resolves.
 pub async fn run_alive(
@@ -378,6 +398,103 @@ pub async fn run_alive(
         tokio::select! {
             () = &mut shutdown => return,
             () = tokio::time::sleep(Duration::from_secs(24 * 3600)) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use domain::TradingMode;
+    use telegram::CommandHandler;
+
+    use crate::session::{FeedKind, SessionOptions};
+
+    #[test]
+    fn stats_ranges_end_just_after_the_engine_clock_at_its_day_and_a_week_back() {
+        let now = chrono::Utc.with_ymd_and_hms(2024, 1, 5, 10, 0, 0).unwrap();
+        let [(today, from, to), (week, week_from, week_to)] = stats_ranges(now);
+        assert_eq!((today, week), ("today", "7 days"));
+        let midnight = chrono::Utc.with_ymd_and_hms(2024, 1, 5, 0, 0, 0).unwrap();
+        assert_eq!(from, midnight);
+        assert_eq!(week_from, now - Span::days(7));
+        // The batch stamped exactly `now` (a replay's last event) is counted.
+        assert!(to > now && to == week_to && to - now == Span::nanoseconds(1));
+        assert_eq!(signals_since(now), now - Span::days(1));
+    }
+
+    /// A replay of the bundled data into a fresh store; the board it published.
+    async fn replayed(dir: &std::path::Path) -> (LiveRuntime, Arc<StatusBoard>) {
+        let store = crate::open_store(None, dir).await.unwrap();
+        let opts = SessionOptions {
+            mode: TradingMode::DryRun,
+            config: None,
+            feed: FeedKind::Replay,
+            data: None,
+            speed: None,
+            iterations: 600,
+            data_dir: dir.to_path_buf(),
+            run_id: None,
+        };
+        let loaded = crate::load_config(&opts).unwrap();
+        let cfg = loaded.config.clone();
+        let board = Arc::new(StatusBoard::new());
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        crate::run_session(&opts, loaded, store.clone(), board.clone(), stop)
+            .await
+            .unwrap();
+        let rt = LiveRuntime {
+            board: Arc::new(StatusBoard::new()),
+            store,
+            kill_file: crate::session::kill_file(&cfg, dir),
+            cfg,
+            mode: TradingMode::DryRun,
+        };
+        (rt, board)
+    }
+
+    fn ctx() -> CommandContext {
+        CommandContext {
+            update_id: 1,
+            chat_id: 1,
+            user_id: 1,
+            username: None,
+            received_at: SystemClock.now(),
+        }
+    }
+
+    #[tokio::test]
+    async fn signals_and_stats_after_a_replay_list_the_replays_latest_signals() {
+        let dir = tempfile::tempdir().unwrap();
+        let (stopped, board) = replayed(dir.path()).await;
+        let store = stopped.store.clone();
+        let latest = store
+            .signals_since(chrono::DateTime::<chrono::Utc>::MIN_UTC)
+            .await
+            .unwrap();
+        let last = latest.last().expect("the replay generated signals");
+        // A stopped replay (the store's clock) and a running one (its status board).
+        let running = LiveRuntime {
+            board,
+            ..stopped.clone()
+        };
+        for rt in [stopped, running] {
+            let commands = RuntimeCommands::new(rt);
+            let text = commands.signals(&ctx(), 2).await;
+            assert_eq!(text.lines().count(), 2, "{text}");
+            assert!(
+                text.lines()
+                    .last()
+                    .is_some_and(|l| l.starts_with(&last.ts.format("%m-%d %H:%M").to_string())),
+                "the newest signal is listed: {text}"
+            );
+            let stats = commands.stats(&ctx()).await;
+            let today = stats.lines().next().unwrap_or_default();
+            assert!(
+                today.starts_with("today: ") && !today.starts_with("today: 0 signals"),
+                "{stats}"
+            );
         }
     }
 }

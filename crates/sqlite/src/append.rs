@@ -400,7 +400,7 @@ fn project(script: &mut Script, seq: i64, event: &AuditEvent) -> Result<(), Stor
                 ts(&change.at).into(),
             ],
         ),
-        AuditEvent::KillSwitchActivated { source, at } => script.push(
+        AuditEvent::KillSwitchActivated { source, at, .. } => script.push(
             "INSERT INTO kill_switch_events (audit_seq, active, source, at) VALUES (?, 1, ?, ?)",
             [seq.into(), source_name(source).into(), ts(at).into()],
         ),

@@ -137,6 +137,7 @@ mod tests {
             actor: domain::Actor::Operator { name: "ana".into() },
             reason: "reviewed".into(),
             at,
+            requested_at: None,
         };
         let json = event.canonical_json().expect("serialises");
         assert_eq!(

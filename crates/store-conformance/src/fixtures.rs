@@ -124,6 +124,7 @@ pub fn loss_simulated_event(sym: &str, secs: i64) -> AuditEvent {
         amount: Money::new(dec(12_550, 2)),
         actor: operator("ana"),
         at: at(secs),
+        requested_at: None,
     }
 }
 
@@ -334,11 +335,13 @@ pub fn every_kind(n: u64, secs: i64) -> Vec<AuditEvent> {
                 reason: "daily loss 5.2% > 5%".into(),
             },
             at: at(secs),
+            requested_at: None,
         },
         AuditEvent::KillSwitchDeactivated {
             actor: Actor::Operator { name: "ana".into() },
             reason: "reviewed".into(),
             at: at(secs),
+            requested_at: None,
         },
         alert_event("level changed to caution", secs),
         loss_simulated_event("BTC-USD", secs),

@@ -66,6 +66,7 @@ fn materialise(specs: &[(Vec<Spec>, bool)]) -> Vec<EventBatch> {
                         },
                         reason: s.text.clone(),
                         at: at(s.secs),
+                        requested_at: None,
                     },
                     _ => AuditEvent::JobRan {
                         // Job names are identifiers (a projected column), not free text.

@@ -4,6 +4,7 @@
 mod support;
 
 mod binance;
+mod clock;
 mod crash;
 mod crash_injection;
 mod dotenv;

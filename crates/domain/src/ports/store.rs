@@ -422,7 +422,7 @@ impl ChainVerifier {
 pub struct Heartbeat {
     /// Which runtime instance (a configured name, or host and process id).
     pub instance: String,
-    /// When it beat (the runtime's clock).
+    /// When it beat, on the wall clock (a replay's data time is in the runtime's `detail`).
     pub at: Timestamp,
     /// Free-form status for operators (mode, equity, level, ...).
     pub detail: serde_json::Value,

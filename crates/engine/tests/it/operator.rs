@@ -165,3 +165,65 @@ fn kill_switch_requests_are_audited_and_a_refusal_is_recorded_not_lost() {
     );
     assert!(block_on(engine.store().verify_audit()).unwrap().is_intact());
 }
+
+#[test]
+fn a_request_applied_on_data_time_carries_the_wall_time_it_was_asked_at() {
+    let clock = Arc::new(SimClock::new(data_start()));
+    let mut engine = engine_with(
+        settings(TradingMode::DryRun),
+        sma_cross(5, 20),
+        paper_venue(),
+        clock.clone(),
+    );
+    replay_btc_1h(&mut engine, clock, 48);
+    let engine_time = engine.clock_now();
+    // Asked years after the data the replay's clock stands at.
+    let asked = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 7, 13, 0, 0).unwrap();
+    let store = engine.store().clone();
+    let command = OperatorCommand::KillSwitchOn {
+        reason: "drill".into(),
+    };
+    let id = block_on(store.enqueue_request(&command, &ana(), asked)).unwrap();
+    let request = block_on(store.pending_requests())
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == id)
+        .unwrap();
+    block_on(engine.apply_request(&request)).unwrap();
+
+    let events = engine.last_events();
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            AuditEvent::KillSwitchActivated { at, requested_at: Some(r), .. }
+                if *at == engine_time && *r == asked
+        )),
+        "{events:?}"
+    );
+    let expected = format!(
+        "kill switch activated by operator ana: drill (requested 2026-12-07T13:00:00Z, applied at engine time {})",
+        engine_time.format("%Y-%m-%dT%H:%M:%SZ")
+    );
+    assert!(
+        events.iter().any(
+            |e| matches!(e, AuditEvent::AlertRaised { alert } if alert.message == expected && alert.at == engine_time)
+        ),
+        "{events:?}"
+    );
+
+    let off = OperatorCommand::KillSwitchOff {
+        reason: "drill over".into(),
+    };
+    let id = block_on(store.enqueue_request(&off, &ana(), asked)).unwrap();
+    let request = block_on(store.pending_requests())
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == id)
+        .unwrap();
+    block_on(engine.apply_request(&request)).unwrap();
+    assert!(engine.last_events().iter().any(|e| matches!(
+        e,
+        AuditEvent::KillSwitchDeactivated { at, requested_at: Some(r), .. }
+            if *at == engine_time && *r == asked
+    )));
+}
