@@ -78,7 +78,7 @@ fn count_lines(files: &[SymbolFile]) -> Option<u64> {
     let mut total = 0u64;
     let mut buf = vec![0u8; 256 * 1024];
     for f in files {
-        let mut input = replay::open_input(&f.path).ok()?;
+        let mut input = f.open().ok()?;
         let mut lines = 0u64;
         loop {
             let n = input.read(&mut buf).ok()?;
