@@ -196,7 +196,15 @@ mod tests {
         let files = source.resolve(&["BTC-USD".to_string()]).unwrap();
         let names: Vec<_> = files
             .iter()
-            .map(|f| f.path().unwrap().file_name().unwrap().to_str().unwrap().to_string())
+            .map(|f| {
+                f.path()
+                    .unwrap()
+                    .file_name()
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .to_string()
+            })
             .collect();
         assert_eq!(names, ["BTC-USD_2024-01.csv", "BTC-USD_2024-02.csv"]);
     }
