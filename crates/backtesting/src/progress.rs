@@ -98,8 +98,12 @@ mod tests {
 
     #[test]
     fn counts_data_lines_of_gzip_files() {
-        let file =
-            SymbolFile::from_path(crate::data::bundled_dir().join("BTC-USD_1m.csv.gz")).unwrap();
-        assert_eq!(count_lines(&[file]), Some(43_200));
+        let embedded = demo_candles::FILES[0].symbol_file();
+        assert_eq!(count_lines(&[embedded]), Some(43_200));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("BTC-USD_1m.csv.gz");
+        std::fs::write(&path, demo_candles::FILES[0].gzip).unwrap();
+        let on_disk = SymbolFile::from_path(path).unwrap();
+        assert_eq!(count_lines(&[on_disk]), Some(43_200));
     }
 }
