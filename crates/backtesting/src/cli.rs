@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
     about = "Backtest a strategy through Rampart's guarded pipeline on candle files",
     long_about = "Backtest a strategy through Rampart's guarded pipeline (strategy, turnover \
 governor, trade gate, capital preservation, paper fills) on candle files; with no --data, on \
-the bundled 30 days of synthetic minutes. Writes storage/backtests/<run_id>/{result.json, \
+the bundled 30 days of synthetic minutes (embedded in the binary). Writes storage/backtests/<run_id>/{result.json, \
 trades.csv, equity.csv, audit.jsonl, equity.png} and reports/backtests/latest.json.\n\n\
 Exit codes: 0 ok, 2 bad input (flags, symbol, strategy, range, corrupt CSV), 1 other failures.",
     args_conflicts_with_subcommands = true,
@@ -36,7 +36,8 @@ pub struct Cli {
 pub enum Command {
     /// Measure the pipeline's throughput on synthetic bars and print one JSON line.
     Bench(BenchArgs),
-    /// Regenerate the bundled demo data (fixtures/BTC-USD_1m.csv.gz, ETH-USD_1m.csv.gz).
+    /// Regenerate the bundled demo data files (fixtures/BTC-USD_1m.csv.gz, ETH-USD_1m.csv.gz);
+    /// rebuild to embed them.
     GenData(GenDataArgs),
     /// Download closed candles from an exchange into a CSV file (needs the internet).
     Fetch(crate::fetch::FetchArgs),
@@ -87,7 +88,7 @@ pub struct RunArgs {
     #[arg(long = "symbol", value_name = "SYMBOL")]
     pub symbols: Vec<String>,
     /// Candle data: a CSV file (plain or .gz, one symbol) or a directory of `<SYMBOL>*.csv[.gz]`
-    /// files [default: the bundled fixtures/].
+    /// files [default: the bundled demo data, embedded in the binary].
     #[arg(long, value_name = "FILE|DIR")]
     pub data: Option<PathBuf>,
     /// First bar to keep (its open time), inclusive: 2024-01-03 or 2024-01-03T12:00:00Z.
@@ -249,7 +250,8 @@ pub struct BenchArgs {
 /// Flags of `backtest gen-data`.
 #[derive(Debug, Clone, Args)]
 pub struct GenDataArgs {
-    /// Directory to write the demo files into [default: the workspace's fixtures/].
+    /// Directory to write the demo files into [default: the source tree's fixtures/, where
+    /// the binary was built].
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
 }

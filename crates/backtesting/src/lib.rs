@@ -12,7 +12,8 @@
 //!
 //! Map:
 //! - [`cli`] — [`Cli`]: the flags and subcommands (`bench`, `gen-data`), clap derive
-//! - [`data`] — [`DataSource`]: bundled fixtures, a directory, or a file; symbol lookup
+//! - [`data`] — [`DataSource`]: the bundled demo data (embedded), a directory, or a file;
+//!   symbol lookup
 //! - [`plan`] — [`RunPlan`]: flags + config -> validated engine and venue settings, run id
 //! - [`mod@run`] — [`run()`](fn@run): drive the engine, write the artifacts, [`RunOutcome`]
 //! - [`record`] — [`Recorder`]: audit, trades, metrics and the equity series as the run streams
@@ -44,7 +45,7 @@ use std::path::{Path, PathBuf};
 
 pub use bench::{BenchReport, run_bench};
 pub use cli::{BenchArgs, Cli, Command, GenDataArgs, RunArgs};
-pub use data::{DataSource, bundled_dir};
+pub use data::DataSource;
 pub use error::BacktestError;
 pub use fetch::{FetchArgs, FetchSummary, FetchVenue, fetch};
 pub use plan::RunPlan;
@@ -53,9 +54,27 @@ pub use record::Recorder;
 pub use report::{RunResult, summary_table};
 pub use run::{RunOutcome, run};
 
-/// Regenerates the bundled demo data into `dir` (the workspace's `fixtures/` by default)
-/// and returns the files written.
+/// Regenerates the bundled demo data into `dir` (by default the source tree's `fixtures/`,
+/// which the binaries embed when next built) and returns the files written.
 pub fn gen_data(dir: Option<&Path>) -> Result<Vec<PathBuf>, BacktestError> {
-    let dir = dir.map_or_else(bundled_dir, Path::to_path_buf);
+    let dir = match dir {
+        Some(dir) => dir.to_path_buf(),
+        None => source_fixtures()?,
+    };
     Ok(synthetic::write_demo_data(&dir)?)
+}
+
+/// The source tree's `fixtures/` this binary was built from, if it is on this machine (a
+/// copied or installed binary has only the embedded copy and must be told where to write).
+fn source_fixtures() -> Result<PathBuf, BacktestError> {
+    let dir = Path::new(demo_candles::SOURCE_DIR);
+    std::fs::canonicalize(dir).map_err(|e| {
+        BacktestError::flag(
+            "--dir",
+            format!(
+                "the source tree's fixtures/ this binary was built from ({}) is not here ({e}); give the directory to write the demo files into",
+                dir.display()
+            ),
+        )
+    })
 }

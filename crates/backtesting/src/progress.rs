@@ -78,7 +78,7 @@ fn count_lines(files: &[SymbolFile]) -> Option<u64> {
     let mut total = 0u64;
     let mut buf = vec![0u8; 256 * 1024];
     for f in files {
-        let mut input = replay::open_input(&f.path).ok()?;
+        let mut input = f.open().ok()?;
         let mut lines = 0u64;
         loop {
             let n = input.read(&mut buf).ok()?;
@@ -98,8 +98,12 @@ mod tests {
 
     #[test]
     fn counts_data_lines_of_gzip_files() {
-        let file =
-            SymbolFile::from_path(crate::data::bundled_dir().join("BTC-USD_1m.csv.gz")).unwrap();
-        assert_eq!(count_lines(&[file]), Some(43_200));
+        let embedded = demo_candles::FILES[0].symbol_file();
+        assert_eq!(count_lines(&[embedded]), Some(43_200));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("BTC-USD_1m.csv.gz");
+        std::fs::write(&path, demo_candles::FILES[0].gzip).unwrap();
+        let on_disk = SymbolFile::from_path(path).unwrap();
+        assert_eq!(count_lines(&[on_disk]), Some(43_200));
     }
 }

@@ -96,7 +96,7 @@ pub struct RunConfig {
 pub struct DataFile {
     /// Its symbol.
     pub symbol: Symbol,
-    /// Its path, as given.
+    /// Its path as given, or `bundled:<file name>` for the embedded demo data.
     pub path: String,
 }
 

@@ -1,12 +1,14 @@
 //! Rampart's replay adapter: market data from candle CSV files, at simulated or paced time.
 //!
-//! Backtests and replayed dry-runs read history through here. Files are streamed row by
-//! row (a year of minutes is never held in memory), validated into `domain::Candle`s with
-//! `file:line` errors, merged across symbols in time order, and handed out through the
-//! `MarketDataFeed` port or as a plain iterator.
+//! Backtests and replayed dry-runs read history through here. Files (on disk, or bytes in
+//! memory such as the demo data embedded in the binaries) are streamed row by row (a year of
+//! minutes is never held in memory), validated into `domain::Candle`s with `file:line` errors,
+//! merged across symbols in time order, and handed out through the `MarketDataFeed` port or
+//! as a plain iterator.
 //!
 //! Map:
-//! - [`source`] — `SymbolFile` (a file and its symbol), `open_input` (plain or gzip)
+//! - [`source`] — `SymbolFile` (a file, on disk or in memory, and its symbol), `open_input`
+//!   (plain or gzip)
 //! - [`row`] — `CsvFormat` — ours (`ts,open,high,low,close,volume`) or Binance kline dumps
 //! - [`reader`] — `CsvCandleReader` — one file to validated candles, gaps, duplicates
 //! - [`merge`] — `MergedCandles` — k-way merge by `(close_time, symbol)`, sync `Iterator`
@@ -49,6 +51,6 @@ pub use merge::{MergedCandles, SourcePosition};
 pub use range::TimeRange;
 pub use reader::{BoxedCandleReader, CsvCandleReader};
 pub use row::CsvFormat;
-pub use source::{SymbolFile, open_input, symbol_from_file_name};
+pub use source::{Location, SymbolFile, open_input, symbol_from_file_name};
 pub use stats::{DuplicateReport, GapReport, MAX_DETAILED_REPORTS, ReplayStats, SourceStats};
 pub use writer::{HEADER, write_candles_csv};

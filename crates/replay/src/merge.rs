@@ -152,18 +152,16 @@ pub struct MergedCandles {
 }
 
 impl MergedCandles {
-    /// Merges candle files, keeping candles in `range`. Files of the same symbol are read
-    /// one after another in the order given. Every file must exist now; rows are read lazily.
+    /// Merges candle files (on disk or in memory), keeping candles in `range`. Files of the
+    /// same symbol are read one after another in the order given. Every file on disk must
+    /// exist now; rows are read lazily.
     pub fn open(
         files: impl IntoIterator<Item = SymbolFile>,
         range: TimeRange,
     ) -> Result<Self, ReplayError> {
         let mut grouped: Vec<Series> = Vec::new();
         for file in files {
-            std::fs::metadata(&file.path).map_err(|source| ReplayError::Open {
-                path: file.source_name(),
-                source,
-            })?;
+            file.check_exists()?;
             series_for(&mut grouped, &file.symbol, range)
                 .queue
                 .push_back(Pending::File(file));

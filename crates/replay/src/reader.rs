@@ -17,7 +17,7 @@ use crate::error::ReplayError;
 use crate::interval::Interval;
 use crate::range::TimeRange;
 use crate::row::{self, CsvFormat, Fields, FirstLine, RawRow};
-use crate::source::{SymbolFile, open_input};
+use crate::source::SymbolFile;
 use crate::stats::{DuplicateReport, GapReport, SourceStats};
 
 /// Longest accepted line; a longer one means the file is not a candle CSV.
@@ -65,7 +65,7 @@ pub struct CsvCandleReader<R> {
 }
 
 impl<R: BufRead> CsvCandleReader<R> {
-    /// A reader of `symbol`'s candles from `input`; `source_name` (usually the path) prefixes errors.
+    /// A reader of `symbol`'s candles from `input`; `source_name` (the path, or an in-memory file's name) prefixes errors.
     pub fn new(input: R, source_name: impl Into<String>, symbol: Symbol) -> Self {
         let source_name: Arc<str> = Arc::from(source_name.into());
         Self {
@@ -101,7 +101,7 @@ impl<R: BufRead> CsvCandleReader<R> {
         &self.symbol
     }
 
-    /// The name used in errors (usually the path).
+    /// The name used in errors (the path, or an in-memory file's name).
     pub fn source_name(&self) -> &str {
         &self.source_name
     }
@@ -385,9 +385,9 @@ impl<R: BufRead> CsvCandleReader<R> {
 }
 
 impl BoxedCandleReader {
-    /// Opens one file (plain or gzip) for streaming, keeping candles in `range`.
+    /// Opens one file (on disk or in memory, plain or gzip) for streaming, keeping candles in `range`.
     pub fn open(file: &SymbolFile, range: TimeRange) -> Result<Self, ReplayError> {
-        let input = open_input(&file.path)?;
+        let input = file.open()?;
         let reader =
             CsvCandleReader::new(input, file.source_name(), file.symbol.clone()).with_range(range);
         Ok(match file.interval {

@@ -31,7 +31,7 @@ pub enum Mode {
 /// Market-data source flag.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Feed {
-    /// CSV files (the bundled demo data by default).
+    /// CSV files (the demo data embedded in the binary by default).
     Replay,
     /// Binance public streams.
     Binance,
@@ -52,7 +52,7 @@ pub struct Cli {
     /// Market-data source.
     #[arg(long, value_enum, default_value = "replay")]
     pub feed: Feed,
-    /// Candle file or directory to replay (default: the bundled demo data).
+    /// Candle file or directory to replay (default: the bundled demo data, embedded in the binary).
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// Replay speed factor (60 = one minute of data per second); as fast as possible if absent.

@@ -49,7 +49,7 @@ pub use error::RuntimeError;
 pub use instance::{Heartbeat, InstanceLock, write_heartbeat};
 pub use report::render;
 pub use session::{
-    BUNDLED_DATA_DIR, FeedKind, RuntimeEngine, SessionOptions, SessionReport, build_engine,
-    check_options, load_config, open_store, replay_files, run_session,
+    FeedKind, RuntimeEngine, SessionOptions, SessionReport, build_engine, check_options,
+    load_config, open_store, replay_files, replay_sources, run_session,
 };
 pub use status::{StatusBoard, StatusSnapshot};

@@ -1,7 +1,7 @@
 //! One runtime session: config -> store -> venue -> engine -> feed loop -> summary.
 //!
-//! The default session is a dry-run replay of the bundled demo candles on a
-//! simulated clock: the same engine, guardrails and store as live, so a newcomer
+//! The default session is a dry-run replay of the bundled demo candles (embedded in the
+//! binary, `demo-candles`) on a simulated clock: the same engine, guardrails and store as live, so a newcomer
 //! sees the whole guarded pipeline work on a machine with no network.
 //!
 //! The venue follows the mode: the paper venue (simulated fills) in dry-run, Binance
@@ -35,9 +35,6 @@ use crate::instance::{Heartbeat, write_heartbeat};
 use crate::status::{StatusBoard, StatusSnapshot};
 use crate::{daily, gather};
 
-/// The bundled demo data, found relative to this crate at build time.
-pub const BUNDLED_DATA_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures");
-
 impl FeedKind {
     /// Stable name (`replay`, `binance`, `coinbase`).
     pub fn as_str(self) -> &'static str {
@@ -52,7 +49,7 @@ impl FeedKind {
 /// Where market data comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FeedKind {
-    /// CSV files (the bundled data by default).
+    /// CSV files (the demo data embedded in the binary by default).
     Replay,
     /// Binance public streams (arrives with the Binance adapter).
     Binance,
@@ -69,7 +66,7 @@ pub struct SessionOptions {
     pub config: Option<PathBuf>,
     /// Market-data source.
     pub feed: FeedKind,
-    /// `--data FILE|DIR` for replays; the bundled data when absent.
+    /// `--data FILE|DIR` for replays; the demo data embedded in the binary when absent.
     pub data: Option<PathBuf>,
     /// `--speed X`: replay X times faster than real time; as fast as possible when absent.
     pub speed: Option<f64>,
@@ -343,6 +340,7 @@ pub async fn run_session_with(
     }
     tracing::info!(
         symbols = ?symbols.iter().map(Symbol::as_str).collect::<Vec<_>>(),
+        data = (opts.feed == FeedKind::Replay).then(|| replay_description(opts.data.as_deref())),
         resume_after = ?resume_after,
         "session started"
     );
@@ -821,7 +819,7 @@ fn open_source(
 ) -> Result<(Source, Vec<Symbol>, Option<BinanceSession>), RuntimeError> {
     match opts.feed {
         FeedKind::Replay => {
-            let files = replay_files(opts.data.as_deref().unwrap_or(Path::new(BUNDLED_DATA_DIR)))?;
+            let files = replay_sources(opts.data.as_deref())?;
             let symbols: Vec<Symbol> = files.iter().map(|f| f.symbol.clone()).collect();
             Ok((
                 Source::Replay(MergedCandles::open(files, TimeRange::ALL)?),
@@ -1072,8 +1070,7 @@ pub fn check_replay(opts: &SessionOptions) -> Result<u64, RuntimeError> {
     if opts.feed != FeedKind::Replay {
         return Ok(0);
     }
-    let data = opts.data.as_deref().unwrap_or(Path::new(BUNDLED_DATA_DIR));
-    let files = replay_files(data)?;
+    let files = replay_sources(opts.data.as_deref())?;
     let names: Vec<String> = files.iter().map(SymbolFile::source_name).collect();
     let mut candles = 0u64;
     for candle in MergedCandles::open(files, TimeRange::ALL)? {
@@ -1174,6 +1171,23 @@ fn heartbeat(
         feed_reconnects: None,
         reconnect_reconciliations: None,
     }
+}
+
+/// The candles to replay: `--data` (see [`replay_files`]), or the demo data embedded in the
+/// binary when it is absent, so a copied or installed binary replays with no source tree.
+pub fn replay_sources(data: Option<&Path>) -> Result<Vec<SymbolFile>, RuntimeError> {
+    match data {
+        Some(data) => replay_files(data),
+        None => Ok(demo_candles::symbol_files()),
+    }
+}
+
+/// What a session replays, for its log: the `--data` path or the embedded demo data.
+fn replay_description(data: Option<&Path>) -> String {
+    data.map_or_else(
+        || demo_candles::DESCRIPTION.to_string(),
+        |p| p.display().to_string(),
+    )
 }
 
 /// The CSV files to replay: one file, or every `SYMBOL*.csv[.gz]` in a directory.

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod bad_input;
+mod installed;
 mod parity;
 mod run;
 mod staging;

@@ -47,6 +47,14 @@ fn default_run_writes_every_artifact_and_latest_json() {
     assert_eq!(result["config"]["guardrails"], "on");
     assert_eq!(result["config"]["strategy"]["name"], "sma_cross");
     assert_eq!(result["config"]["data"]["kind"], "bundled");
+    assert_eq!(
+        result["config"]["data"]["path"],
+        "bundled demo data (embedded)"
+    );
+    assert_eq!(
+        result["config"]["files"],
+        serde_json::json!([{"symbol": "BTC-USD", "path": "bundled:BTC-USD_1m.csv.gz"}])
+    );
     // Three days of minutes, from 2024-01-02 (inclusive) to 2024-01-05 (exclusive).
     assert_eq!(result["metrics"]["bars"], 3 * 1440);
     assert_eq!(result["data"]["first_bar_open"], "2024-01-02T00:00:00Z");

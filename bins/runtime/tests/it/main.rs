@@ -11,6 +11,7 @@ mod dotenv;
 mod fake_binance;
 mod ftmo;
 mod guards;
+mod installed;
 mod lifecycle;
 mod operator;
 mod paper;

@@ -4,7 +4,12 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 pub fn runtime(data_dir: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_runtime"));
+    runtime_at(Path::new(env!("CARGO_BIN_EXE_runtime")), data_dir, args)
+}
+
+/// [`runtime`] with another copy of the binary (one copied out of the build tree, say).
+pub fn runtime_at(binary: &Path, data_dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(binary);
     cmd.arg("--data-dir").arg(data_dir);
     // Tests run in parallel: no fixed HTTP port unless a test asks for one.
     if !args.contains(&"--http") {

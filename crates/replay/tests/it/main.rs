@@ -4,6 +4,7 @@
 
 mod feed;
 mod formats;
+mod in_memory;
 mod merge;
 mod property_tests;
 mod shared_data;
