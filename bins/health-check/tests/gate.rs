@@ -15,6 +15,29 @@ fn health_check(data_dir: &Path, args: &[&str]) -> Output {
     cmd.output().unwrap()
 }
 
+/// Runs a dry-run session of `iterations` bundled events (-1: all) into `dir`; the store,
+/// still open.
+async fn replay_into(dir: &Path, iterations: i64) -> std::sync::Arc<dyn domain::ports::Store> {
+    let store = runtime_service::open_store(None, dir).await.unwrap();
+    let opts = runtime_service::SessionOptions {
+        mode: domain::TradingMode::DryRun,
+        config: None,
+        feed: runtime_service::FeedKind::Replay,
+        data: None,
+        speed: None,
+        iterations,
+        data_dir: dir.to_path_buf(),
+        run_id: None,
+    };
+    let loaded = runtime_service::load_config(&opts).unwrap();
+    let board = std::sync::Arc::new(runtime_service::StatusBoard::new());
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    runtime_service::run_session(&opts, loaded, store.clone(), board, stop)
+        .await
+        .unwrap();
+    store
+}
+
 #[test]
 fn no_store_means_could_not_evaluate_exit_3_with_the_reason_on_stderr() {
     let dir = tempfile::tempdir().unwrap();
@@ -36,23 +59,7 @@ fn a_fresh_dry_run_store_is_not_go_and_the_kill_switch_file_makes_it_no_go() {
         .build()
         .unwrap();
     rt.block_on(async {
-        let store = runtime_service::open_store(None, dir.path()).await.unwrap();
-        let opts = runtime_service::SessionOptions {
-            mode: domain::TradingMode::DryRun,
-            config: None,
-            feed: runtime_service::FeedKind::Replay,
-            data: None,
-            speed: None,
-            iterations: 500,
-            data_dir: dir.path().to_path_buf(),
-            run_id: None,
-        };
-        let loaded = runtime_service::load_config(&opts).unwrap();
-        let board = std::sync::Arc::new(runtime_service::StatusBoard::new());
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        runtime_service::run_session(&opts, loaded, store, board, stop)
-            .await
-            .unwrap();
+        replay_into(dir.path(), 500).await.close().await;
     });
     let quiet = health_check(dir.path(), &["--quiet"]);
     assert!(quiet.stdout.is_empty() && quiet.stderr.is_empty());
@@ -199,24 +206,7 @@ fn a_store_with_damaged_pages_cannot_be_evaluated() {
         .build()
         .unwrap();
     rt.block_on(async {
-        let store = runtime_service::open_store(None, dir.path()).await.unwrap();
-        let opts = runtime_service::SessionOptions {
-            mode: domain::TradingMode::DryRun,
-            config: None,
-            feed: runtime_service::FeedKind::Replay,
-            data: None,
-            speed: None,
-            iterations: 3_000,
-            data_dir: dir.path().to_path_buf(),
-            run_id: None,
-        };
-        let loaded = runtime_service::load_config(&opts).unwrap();
-        let board = std::sync::Arc::new(runtime_service::StatusBoard::new());
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        runtime_service::run_session(&opts, loaded, store.clone(), board, stop)
-            .await
-            .unwrap();
-        store.close().await;
+        replay_into(dir.path(), 3_000).await.close().await;
     });
     let clean = health_check(dir.path(), &["--quiet"]);
     assert!(
@@ -257,23 +247,7 @@ fn readiness_after_a_replay_judges_the_replay_on_its_data_time() {
         .build()
         .unwrap();
     let (data_end, critical) = rt.block_on(async {
-        let store = runtime_service::open_store(None, dir.path()).await.unwrap();
-        let opts = runtime_service::SessionOptions {
-            mode: domain::TradingMode::DryRun,
-            config: None,
-            feed: runtime_service::FeedKind::Replay,
-            data: None,
-            speed: None,
-            iterations: -1,
-            data_dir: dir.path().to_path_buf(),
-            run_id: None,
-        };
-        let loaded = runtime_service::load_config(&opts).unwrap();
-        let board = std::sync::Arc::new(runtime_service::StatusBoard::new());
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        runtime_service::run_session(&opts, loaded, store.clone(), board, stop)
-            .await
-            .unwrap();
+        let store = replay_into(dir.path(), -1).await;
         let state = runtime_service::gather::stored_state(store.as_ref())
             .await
             .unwrap()

@@ -1119,7 +1119,7 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
         }
 
         if signal.is_exit {
-            self.paper_exit(signal, now);
+            self.paper_exit(signal);
         }
         let advice = self.shadow_advice(signal, now);
         let verdict = self.decide(signal, now).await?;

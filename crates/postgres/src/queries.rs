@@ -1,6 +1,6 @@
 //! Orders, state, heartbeats, and the projections the port reads (signals, alerts, risk books).
 
-use domain::ports::{Heartbeat, StoreError};
+use domain::ports::{Heartbeat, StoreError, fills_fall_short};
 use domain::{Alert, AuditEvent, ClientOrderId, Fill, Order, RiskBook, Signal, Timestamp};
 use sqlx::{PgPool, Row};
 
@@ -132,16 +132,7 @@ pub(crate) async fn unbooked_orders(pool: &PgPool) -> Result<Vec<Order>, StoreEr
             continue;
         }
         let qtys: Option<Vec<Option<String>>> = row.try_get("qtys").map_err(db_error(doing))?;
-        let mut booked = rust_decimal::Decimal::ZERO;
-        for qty in qtys.unwrap_or_default().into_iter().flatten() {
-            booked += qty.parse::<rust_decimal::Decimal>().map_err(|e| {
-                StoreError::Corrupt(format!(
-                    "a fill of order {} has quantity {qty:?}: {e}",
-                    order.client_order_id
-                ))
-            })?;
-        }
-        if order.filled_qty.value() > booked {
+        if fills_fall_short(&order, qtys.unwrap_or_default().into_iter().flatten())? {
             out.push(order);
         }
     }

@@ -860,7 +860,7 @@ async fn beat(
     watch: &ExchangeWatch,
     now: Timestamp,
 ) -> Result<(), RuntimeError> {
-    let Surfaces {
+    let &Surfaces {
         store,
         board,
         opts,
@@ -869,7 +869,6 @@ async fn beat(
         owner,
         ..
     } = surfaces;
-    let (store, board, opts, run_id, feed) = (*store, *board, *opts, *run_id, *feed);
     let storage = match store.check_storage().await {
         Ok(()) => match owner {
             Some(owner) => owner.check().await,

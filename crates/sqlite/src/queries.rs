@@ -1,6 +1,6 @@
 //! Orders, state, heartbeats, and the projections the port reads (signals, alerts, risk books).
 
-use domain::ports::{Heartbeat, StoreError};
+use domain::ports::{Heartbeat, StoreError, fills_fall_short};
 use domain::{Alert, AuditEvent, ClientOrderId, Fill, Order, RiskBook, Signal, Timestamp};
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
@@ -197,20 +197,11 @@ pub(crate) async fn unbooked_orders(pool: &SqlitePool) -> Result<Vec<Order>, Sto
             Some(text) => json(&text, "fill quantities")?,
             None => Vec::new(),
         };
-        let mut booked = rust_decimal::Decimal::ZERO;
-        for qty in qtys {
-            let qty = match qty {
-                serde_json::Value::String(s) => s,
-                other => other.to_string(),
-            };
-            booked += qty.parse::<rust_decimal::Decimal>().map_err(|e| {
-                StoreError::Corrupt(format!(
-                    "a fill of order {} has quantity {qty:?}: {e}",
-                    order.client_order_id
-                ))
-            })?;
-        }
-        if order.filled_qty.value() > booked {
+        let texts = qtys.into_iter().map(|qty| match qty {
+            serde_json::Value::String(s) => s,
+            other => other.to_string(),
+        });
+        if fills_fall_short(&order, texts)? {
             out.push(order);
         }
     }

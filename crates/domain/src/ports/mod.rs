@@ -26,6 +26,7 @@ pub use outbox::{
 pub use store::{
     AuditRecord, AuditVerification, BrokenLink, ChainHead, ChainVerifier, DailyReport, EventBatch,
     GENESIS_HASH, Heartbeat, Link, LinkProblem, OperatorCommand, OperatorRequest,
-    REQUEST_EVENT_ID_PREFIX, Sha256, Store, StoreError, link_hash, request_event_id,
+    REQUEST_EVENT_ID_PREFIX, Sha256, Store, StoreError, fills_fall_short, link_hash,
+    request_event_id,
 };
 pub use strategy::Strategy;

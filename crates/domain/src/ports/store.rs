@@ -92,6 +92,27 @@ impl EventBatch {
     }
 }
 
+/// What [`Store::unbooked_orders`] asks of a terminal order: whether its filled quantity
+/// exceeds what its stored fills add up to, given as the fills' decimal quantity texts (as an
+/// adapter reads them from the events' JSON). A text that is not a quantity is
+/// `StoreError::Corrupt`, naming the order.
+pub fn fills_fall_short<Q: AsRef<str>>(
+    order: &Order,
+    stored_fill_qtys: impl IntoIterator<Item = Q>,
+) -> Result<bool, StoreError> {
+    let mut booked = rust_decimal::Decimal::ZERO;
+    for qty in stored_fill_qtys {
+        let qty = qty.as_ref();
+        booked += qty.parse::<rust_decimal::Decimal>().map_err(|e| {
+            StoreError::Corrupt(format!(
+                "a fill of order {} has quantity {qty:?}: {e}",
+                order.client_order_id
+            ))
+        })?;
+    }
+    Ok(order.filled_qty.value() > booked)
+}
+
 /// One stored audit event and its link in the hash chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditRecord {

@@ -98,12 +98,12 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
     }
 
     /// Closes the paper trade of `signal`'s symbol when `signal` is its strategy's exit.
-    pub(super) fn paper_exit(&mut self, signal: &Signal, now: Timestamp) {
+    pub(super) fn paper_exit(&mut self, signal: &Signal) {
         let closes = self.paper.open.get(&signal.symbol).is_some_and(|t| {
             signal.is_exit && t.strategy == signal.strategy && t.side != signal.side
         });
         if closes {
-            self.paper_close(&signal.symbol, signal.price, now);
+            self.paper_close(&signal.symbol, signal.price);
         }
     }
 
@@ -117,11 +117,11 @@ impl<V: ExecutionVenue + ?Sized, S: Store + ?Sized, C: Clock + ?Sized> Engine<V,
             .get(symbol)
             .is_some_and(|t| now - t.opened_at >= horizon)
         {
-            self.paper_close(symbol, price, now);
+            self.paper_close(symbol, price);
         }
     }
 
-    fn paper_close(&mut self, symbol: &Symbol, price: Price, _now: Timestamp) {
+    fn paper_close(&mut self, symbol: &Symbol, price: Price) {
         let Some(trade) = self.paper.open.remove(symbol) else {
             return;
         };

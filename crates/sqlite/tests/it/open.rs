@@ -130,21 +130,18 @@ async fn refuses_a_file_that_is_not_sqlite_and_leaves_it_unchanged() {
     assert!(!dir.path().join("notes.db-wal").exists());
 }
 
+/// sqlx's bookkeeping table, as `sqlx::migrate!` creates it before the first migration.
+const SQLX_MIGRATIONS_TABLE: &str = "CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, \
+     description TEXT NOT NULL, installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, \
+     success BOOLEAN NOT NULL, checksum BLOB NOT NULL, execution_time BIGINT NOT NULL)";
+
 /// Issue 22 (the full crash scan): a first start killed during the first migration leaves
 /// sqlx's bookkeeping table, empty, and nothing else. That file is ours to initialise.
 #[tokio::test]
 async fn a_first_open_killed_before_the_first_migration_committed_is_initialised() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("rampart.db");
-    foreign_db(
-        &path,
-        &[
-            "CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, \
-           installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, success BOOLEAN NOT NULL, \
-           checksum BLOB NOT NULL, execution_time BIGINT NOT NULL)",
-        ],
-    )
-    .await;
+    foreign_db(&path, &[SQLX_MIGRATIONS_TABLE]).await;
     let store = SqliteStore::open(&path)
         .await
         .expect("a half-created Rampart database opens");
@@ -155,9 +152,7 @@ async fn a_first_open_killed_before_the_first_migration_committed_is_initialised
     foreign_db(
         &other,
         &[
-            "CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, \
-             installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, success BOOLEAN NOT NULL, \
-             checksum BLOB NOT NULL, execution_time BIGINT NOT NULL)",
+            SQLX_MIGRATIONS_TABLE,
             "INSERT INTO _sqlx_migrations VALUES (1, 'theirs', CURRENT_TIMESTAMP, 1, x'00', 1)",
         ],
     )
