@@ -14,7 +14,9 @@ use plotters::style::FontStyle;
 use rust_decimal::prelude::ToPrimitive;
 
 use crate::error::BacktestError;
+use crate::preservation::LevelPeriod;
 use crate::record::EquityPoint;
+use domain::PreservationLevel;
 
 /// Chart size in pixels.
 const SIZE: (u32, u32) = (1200, 800);
@@ -39,10 +41,20 @@ fn chart_error(e: impl std::fmt::Display) -> BacktestError {
     }
 }
 
-/// Draws `rows` (at least one) to a PNG at `path`, with `title` above the equity panel.
+/// LOCKDOWN periods are shaded orange, CRISIS periods red, in both panels.
+fn shade(level: PreservationLevel) -> RGBAColor {
+    match level {
+        PreservationLevel::Crisis => RGBColor(220, 40, 40).mix(0.18),
+        _ => RGBColor(255, 150, 0).mix(0.18),
+    }
+}
+
+/// Draws `rows` (at least one) to a PNG at `path`, with `title` above the equity panel
+/// and the LOCKDOWN/CRISIS `periods` shaded behind both curves.
 pub fn draw_equity_chart(
     path: &Path,
     rows: &[EquityPoint],
+    periods: &[LevelPeriod],
     title: &str,
 ) -> Result<(), BacktestError> {
     if !font_ready() {
@@ -104,6 +116,21 @@ pub fn draw_equity_chart(
         .label_style((FONT, 14))
         .draw()
         .map_err(chart_error)?;
+    let spans: Vec<(f64, f64, RGBAColor)> = periods
+        .iter()
+        .map(|p| {
+            let from = (p.from.timestamp() as f64).clamp(x0, x1);
+            let to = (p.to.timestamp() as f64).clamp(x0, x1);
+            (from, to, shade(p.level))
+        })
+        .collect();
+    equity
+        .draw_series(
+            spans
+                .iter()
+                .map(|(a, b, c)| Rectangle::new([(*a, lo), (*b, hi)], c.filled())),
+        )
+        .map_err(chart_error)?;
     equity
         .draw_series(LineSeries::new(
             points.iter().map(|p| (p.0, p.1)),
@@ -125,6 +152,13 @@ pub fn draw_equity_chart(
         .y_desc("drawdown")
         .label_style((FONT, 14))
         .draw()
+        .map_err(chart_error)?;
+    drawdown
+        .draw_series(
+            spans
+                .iter()
+                .map(|(a, b, c)| Rectangle::new([(*a, dd_floor), (*b, 0.0)], c.filled())),
+        )
         .map_err(chart_error)?;
     drawdown
         .draw_series(
@@ -156,7 +190,12 @@ mod tests {
                 in_market: i % 2 == 0,
             })
             .collect();
-        draw_equity_chart(&path, &rows, "BTC-USD sma_cross").unwrap();
+        let periods = [LevelPeriod {
+            level: PreservationLevel::Lockdown,
+            from: start + Duration::minutes(100),
+            to: start + Duration::minutes(200),
+        }];
+        draw_equity_chart(&path, &rows, &periods, "BTC-USD sma_cross").unwrap();
         let bytes = std::fs::read(&path).unwrap();
         assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
         assert!(bytes.len() > 5_000, "{} bytes", bytes.len());
@@ -172,7 +211,7 @@ mod tests {
             drawdown: Decimal::ZERO,
             in_market: false,
         }];
-        draw_equity_chart(&path, &rows, "one").unwrap();
+        draw_equity_chart(&path, &rows, &[], "one").unwrap();
         assert!(path.is_file());
     }
 }

@@ -36,6 +36,7 @@ pub mod error;
 pub mod fetch;
 pub mod output;
 pub mod plan;
+pub mod preservation;
 pub mod progress;
 pub mod record;
 pub mod report;

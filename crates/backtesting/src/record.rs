@@ -17,6 +17,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::error::BacktestError;
+use crate::preservation::{PreservationSummary, PreservationTrack};
 
 /// Most rows `equity.csv` holds: above that, every 2nd, 4th, 8th... bar is kept.
 pub const MAX_EQUITY_ROWS: usize = 100_000;
@@ -156,6 +157,10 @@ pub struct Recorder {
     audit_seq: u64,
     trade_count: u64,
     pending: Option<(Timestamp, Money, bool)>,
+    preservation: PreservationTrack,
+    /// Signals the gate rejected and the governor blocked, each counted once.
+    rejected_signals: u64,
+    blocked_signals: u64,
 }
 
 impl Recorder {
@@ -179,6 +184,9 @@ impl Recorder {
             audit_seq: 0,
             trade_count: 0,
             pending: None,
+            preservation: PreservationTrack::default(),
+            rejected_signals: 0,
+            blocked_signals: 0,
         })
     }
 
@@ -198,6 +206,7 @@ impl Recorder {
         {
             self.flush_equity()?;
         }
+        self.preservation.observe(ts);
         for event in events {
             self.record_event(at, event)?;
         }
@@ -221,11 +230,14 @@ impl Recorder {
         match event {
             AuditEvent::SignalGenerated { signal } => self.metrics.record_signal_tier(signal.tier),
             AuditEvent::TradeRejected { reasons, .. } => {
+                self.rejected_signals += 1;
+                self.preservation.rejected(reasons);
                 for r in reasons {
                     self.metrics.record_rejection(r);
                 }
             }
             AuditEvent::TurnoverBlocked { reasons, .. } => {
+                self.blocked_signals += 1;
                 for r in reasons {
                     self.metrics.record_block(r);
                 }
@@ -233,6 +245,7 @@ impl Recorder {
             AuditEvent::OrderFilled { fill } => self.metrics.record_fee(fill.fee),
             AuditEvent::LevelChanged { change } => {
                 self.metrics.record_level_transition(change.from, change.to);
+                self.preservation.change(change.to, change.at);
             }
             _ => {}
         }
@@ -290,12 +303,9 @@ impl Recorder {
         self.audit_seq
     }
 
-    /// Flushes the files and returns the metrics (with `open_trades` positions still open)
-    /// and the equity series.
-    pub fn finish(
-        mut self,
-        open_trades: usize,
-    ) -> Result<(BacktestMetrics, EquitySeries), BacktestError> {
+    /// Flushes the files and returns the metrics (with `open_trades` positions still open),
+    /// the equity series and what capital preservation did up to `end`.
+    pub fn finish(mut self, open_trades: usize, end: Timestamp) -> Result<Finished, BacktestError> {
         self.flush_equity()?;
         self.audit
             .flush()
@@ -303,8 +313,28 @@ impl Recorder {
         self.trades
             .flush()
             .map_err(BacktestError::io(self.dir.join(names::TRADES)))?;
-        Ok((self.metrics.finish(open_trades), self.equity))
+        Ok(Finished {
+            metrics: self.metrics.finish(open_trades),
+            equity: self.equity,
+            preservation: self.preservation.finish(end),
+            rejected_signals: self.rejected_signals,
+            blocked_signals: self.blocked_signals,
+        })
     }
+}
+
+/// What a finished recording hands to the report.
+pub struct Finished {
+    /// The metrics.
+    pub metrics: BacktestMetrics,
+    /// The equity series.
+    pub equity: EquitySeries,
+    /// The `capital_preservation` section.
+    pub preservation: PreservationSummary,
+    /// Signals the trade gate rejected, each counted once.
+    pub rejected_signals: u64,
+    /// Signals the turnover governor blocked, each counted once.
+    pub blocked_signals: u64,
 }
 
 /// Writes `equity.csv` from the kept rows.

@@ -22,6 +22,7 @@ use turnover_governor::TurnoverConfig;
 
 use crate::data::DataSource;
 use crate::plan::{FilterChoice, RunPlan};
+use crate::preservation::PreservationSummary;
 use crate::record::{names, rfc3339};
 
 /// Version of the `result.json` layout; bumped when a field changes meaning or is removed.
@@ -44,6 +45,12 @@ pub struct RunResult {
     pub data: DataSummary,
     /// Performance and guardrail figures (`docs/metrics.md`).
     pub metrics: BacktestMetrics,
+    /// What capital preservation did: final level, time in each level, vetoed signals,
+    /// LOCKDOWN/CRISIS periods.
+    pub capital_preservation: PreservationSummary,
+    /// How many signals were rejected and blocked, each counted once (the reason maps in
+    /// `metrics` count a signal under every reason it failed).
+    pub decisions: Decisions,
     /// The engine's own counters (signals, approvals, orders, fills, jobs).
     pub pipeline: SessionSummary,
     /// Positions still open at the end (valued at the last close in `final_equity`).
@@ -52,6 +59,15 @@ pub struct RunResult {
     pub artifacts: Artifacts,
     /// How long the run took.
     pub runtime: Runtime,
+}
+
+/// Signals stopped by the guardrails, each counted once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Decisions {
+    /// Signals whose intent the trade gate rejected.
+    pub rejected_signals: u64,
+    /// Signals the turnover governor blocked.
+    pub blocked_signals: u64,
 }
 
 /// The configuration of a run, as applied.
@@ -313,9 +329,16 @@ pub fn summary_table(r: &RunResult) -> String {
             "signals by tier",
             format!("high {}, medium {}, low {}", t.high, t.medium, t.low),
         ),
-        ("rejections", counts(&m.rejections_by_reason)),
-        ("blocks", counts(&m.blocks_by_reason)),
+        (
+            "rejections",
+            signals_and_reasons(r.decisions.rejected_signals, &m.rejections_by_reason),
+        ),
+        (
+            "blocks",
+            signals_and_reasons(r.decisions.blocked_signals, &m.blocks_by_reason),
+        ),
         ("level changes", counts(&m.level_transitions)),
+        ("capital preservation", r.capital_preservation.line()),
         ("", String::new()),
         ("artifacts", r.run_dir.clone()),
     ];
@@ -332,6 +355,20 @@ pub fn summary_table(r: &RunResult) -> String {
         let _ = writeln!(out, "note: {note}");
     }
     out
+}
+
+/// `12 signals: a 9, b 5 (a signal counts under each reason it failed)`, or `none`.
+fn signals_and_reasons(signals: u64, reasons: &BTreeMap<String, u64>) -> String {
+    if signals == 0 && reasons.is_empty() {
+        return "none".into();
+    }
+    let total: u64 = reasons.values().sum();
+    let note = if total > signals {
+        " (a signal counts under each reason it failed)"
+    } else {
+        ""
+    };
+    format!("{signals} signals: {}{note}", counts(reasons))
 }
 
 fn strategy_text(params: &StrategyParams) -> String {
@@ -358,6 +395,6 @@ mod tests {
         let text = strategy_text(&p);
         assert!(text.starts_with("sma_cross "), "{text}");
         assert!(text.contains("fast=5"), "{text}");
-        assert!(text.contains("slow=30"), "{text}");
+        assert!(text.contains("slow=45"), "{text}");
     }
 }

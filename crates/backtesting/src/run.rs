@@ -19,7 +19,7 @@ use crate::output::{Staging, write_atomic};
 use crate::plan::RunPlan;
 use crate::progress::{Progress, UPDATE_EVERY};
 use crate::record::{Recorder, names, rfc3339, write_equity_csv};
-use crate::report::{Artifacts, DataSummary, RunConfig, RunResult, Runtime};
+use crate::report::{Artifacts, DataSummary, Decisions, RunConfig, RunResult, Runtime};
 
 /// Batches the in-memory store keeps: the run reads events from the engine directly,
 /// so the store only has to honour the port's contract. It is the unchained store: the
@@ -63,7 +63,9 @@ pub fn run(plan: &RunPlan, progress: &Progress) -> Result<RunOutcome, BacktestEr
 
     let trade_rows = recorder.trades_written();
     let audit_events = recorder.audit_events();
-    let (metrics, equity) = recorder.finish(sim.open_positions.len())?;
+    let finished = recorder.finish(sim.open_positions.len(), sim.last_close)?;
+    let (metrics, equity) = (finished.metrics, finished.equity);
+    let preservation = finished.preservation;
     let stride = equity.stride();
     let rows = equity.into_rows();
     write_equity_csv(&staging.path().join(names::EQUITY), &rows)?;
@@ -76,7 +78,16 @@ pub fn run(plan: &RunPlan, progress: &Progress) -> Result<RunOutcome, BacktestEr
         sim.first_open.format("%Y-%m-%d %H:%M"),
         sim.last_close.format("%Y-%m-%d %H:%M"),
     );
-    draw_equity_chart(&staging.path().join(names::CHART), &rows, &title)?;
+    let title = format!(
+        "{title}, final level {}",
+        crate::preservation::level_name(preservation.final_level).to_uppercase()
+    );
+    draw_equity_chart(
+        &staging.path().join(names::CHART),
+        &rows,
+        &preservation.restrictive_periods,
+        &title,
+    )?;
 
     let bars = sim.stats.candles_total();
     let result = RunResult {
@@ -96,6 +107,11 @@ pub fn run(plan: &RunPlan, progress: &Progress) -> Result<RunOutcome, BacktestEr
             last_bar_close: Some(sim.last_close),
         },
         metrics,
+        capital_preservation: preservation,
+        decisions: Decisions {
+            rejected_signals: finished.rejected_signals,
+            blocked_signals: finished.blocked_signals,
+        },
         pipeline: sim.summary,
         open_positions: sim.open_positions,
         artifacts: Artifacts::new(trade_rows, audit_events, rows.len() as u64, stride),

@@ -65,7 +65,7 @@ impl Default for PreservationConfig {
             crisis_daily_loss_pct: Decimal::from(5),
             hysteresis_pct: Decimal::ONE,
             min_minutes_in_level: 60,
-            recovery_paper_trades: 3,
+            recovery_paper_trades: 5,
             paper_horizon_minutes: 7 * 24 * 60,
             flatten_on_crisis: false,
             caution_size_multiplier: Decimal::new(5, 1),

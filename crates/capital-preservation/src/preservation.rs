@@ -233,6 +233,15 @@ impl CapitalPreservation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The defaults with three paper trades per recovery step, the figure these tests were
+    /// written around (the shipped default is 5, docs/guardrails.md).
+    fn recovery_config() -> PreservationConfig {
+        PreservationConfig {
+            recovery_paper_trades: 3,
+            ..PreservationConfig::default()
+        }
+    }
     use crate::test_support::{at, inputs, t0};
     use PreservationLevel::{Caution, Crisis, Defensive, Lockdown, Normal};
     use domain::Money;
@@ -240,7 +249,7 @@ mod tests {
     use rust_decimal_macros::dec;
 
     fn machine() -> CapitalPreservation {
-        CapitalPreservation::new(PreservationConfig::default(), t0())
+        CapitalPreservation::new(recovery_config(), t0())
     }
 
     /// Drives the machine to `level` by drawdown at minute 0.
@@ -382,7 +391,7 @@ mod tests {
     fn crisis_flattens_when_configured() {
         let config = PreservationConfig {
             flatten_on_crisis: true,
-            ..PreservationConfig::default()
+            ..recovery_config()
         };
         let mut m = CapitalPreservation::new(config, t0());
         m.update(&inputs(dec!(13), dec!(0), 0, 1));
@@ -688,7 +697,7 @@ mod tests {
         assert_eq!(back.last_consecutive_losses(), 5);
         assert_eq!(back.streak_triggered_at(), Some(at(20)));
 
-        let mut resumed = CapitalPreservation::from_state(PreservationConfig::default(), back);
+        let mut resumed = CapitalPreservation::from_state(recovery_config(), back);
         assert_eq!(resumed.level(), Lockdown);
         paper_wins(&mut resumed);
         let json = serde_json::to_string(resumed.state()).unwrap();

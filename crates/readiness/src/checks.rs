@@ -450,9 +450,11 @@ fn critical_alerts(inputs: &ReadinessInputs, config: &ReadinessConfig) -> Assess
     match inputs.critical_alerts_in_window {
         None => Assessment::missing(c),
         Some(0) => Assessment::met(c, format!("none in last {window_days} days")),
-        Some(count) => {
-            Assessment::not_met(ReadinessReason::RecentCriticalAlerts { count, window_days })
-        }
+        Some(count) => Assessment::not_met(ReadinessReason::RecentCriticalAlerts {
+            count,
+            window_days,
+            by_kind: inputs.critical_alert_kinds.clone(),
+        }),
     }
 }
 
@@ -1026,13 +1028,31 @@ mod tests {
     }
 
     #[test]
+    fn critical_alerts_name_their_kinds() {
+        let r = only_reason(|i| {
+            i.critical_alerts_in_window = Some(5);
+            i.critical_alert_kinds = [
+                ("capital_preservation".to_string(), 4),
+                ("kill_switch".to_string(), 1),
+            ]
+            .into_iter()
+            .collect();
+        });
+        assert_eq!(
+            r.to_string(),
+            "5 CRITICAL alert(s) in last 14 days: capital_preservation 4, kill_switch 1"
+        );
+    }
+
+    #[test]
     fn critical_alerts_in_14_days_are_conditional() {
         let r = only_reason(|i| i.critical_alerts_in_window = Some(3));
         assert_eq!(
             r,
             ReadinessReason::RecentCriticalAlerts {
                 count: 3,
-                window_days: 14
+                window_days: 14,
+                by_kind: std::collections::BTreeMap::new(),
             }
         );
         assert_eq!(r.severity(), ReasonSeverity::Conditional);

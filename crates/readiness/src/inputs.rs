@@ -12,6 +12,8 @@
 //! modes (orders go to an exchange) and not applicable in dry-run and backtest (simulated
 //! fills) unless given.
 
+use std::collections::BTreeMap;
+
 use domain::{AccountBreach, PreservationLevel, Ratio, Timestamp, TradingMode};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -116,6 +118,9 @@ pub struct ReadinessInputs {
     pub slippage_prior_bps: Option<Decimal>,
     /// CRITICAL alerts raised within the alert window (default 14 days).
     pub critical_alerts_in_window: Option<u32>,
+    /// The same alerts by kind (`capital_preservation`, `kill_switch`, ...).
+    #[serde(default)]
+    pub critical_alert_kinds: BTreeMap<String, u32>,
     /// The account's prop-firm rules. `None` means no account rules are configured
     /// (the criterion is met), not that the figure is missing.
     #[serde(default)]
@@ -140,6 +145,7 @@ impl ReadinessInputs {
             slippage_recent_bps: None,
             slippage_prior_bps: None,
             critical_alerts_in_window: None,
+            critical_alert_kinds: BTreeMap::new(),
             account_rules: None,
         }
     }

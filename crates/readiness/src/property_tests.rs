@@ -159,6 +159,7 @@ prop_compose! {
             slippage_recent_bps: recent,
             slippage_prior_bps: prior,
             critical_alerts_in_window: alerts,
+            critical_alert_kinds: Default::default(),
             account_rules: account,
         };
         Case { inputs, venue }

@@ -5,6 +5,7 @@
 //! Reasons serialise as `{code, criterion, severity, message}`; `code` is stable
 //! snake_case because dashboards and alert rules key on it.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use domain::{AccountBreach, BreachLine, PreservationLevel, Ratio, Timestamp};
@@ -123,6 +124,9 @@ pub enum ReadinessReason {
         count: u32,
         /// The window, days.
         window_days: u32,
+        /// How many of each alert kind (`capital_preservation`, `kill_switch`, ...), so the
+        /// verdict names the real cause; empty when the kinds are not known.
+        by_kind: BTreeMap<String, u32>,
     },
     /// The input of a criterion is not available: not met, no data.
     InputMissing {
@@ -491,8 +495,18 @@ impl fmt::Display for ReadinessReason {
                 fmt_bps(*recent_bps),
                 fmt_bps(*prior_bps)
             ),
-            ReadinessReason::RecentCriticalAlerts { count, window_days } => {
-                write!(f, "{count} CRITICAL alert(s) in last {window_days} days")
+            ReadinessReason::RecentCriticalAlerts {
+                count,
+                window_days,
+                by_kind,
+            } => {
+                write!(f, "{count} CRITICAL alert(s) in last {window_days} days")?;
+                if !by_kind.is_empty() {
+                    let kinds: Vec<String> =
+                        by_kind.iter().map(|(k, n)| format!("{k} {n}")).collect();
+                    write!(f, ": {}", kinds.join(", "))?;
+                }
+                Ok(())
             }
             ReadinessReason::InputMissing { criterion, cause } => write!(
                 f,
@@ -587,6 +601,7 @@ mod tests {
         let r = ReadinessReason::RecentCriticalAlerts {
             count: 2,
             window_days: 14,
+            by_kind: BTreeMap::new(),
         };
         let json = serde_json::to_value(&r).unwrap();
         assert_eq!(

@@ -128,6 +128,7 @@ pub(crate) fn healthy_in(mode: TradingMode) -> Case {
         slippage_recent_bps: Some(dec!(3)),
         slippage_prior_bps: Some(dec!(3)),
         critical_alerts_in_window: Some(0),
+        critical_alert_kinds: Default::default(),
         account_rules: Some(account_rules(Some(dec!(12.5)), Some(dec!(40)))),
     };
     Case {

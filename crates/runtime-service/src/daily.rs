@@ -181,13 +181,8 @@ pub async fn build(
     .await?;
     let critical = alerts.get("critical").copied().unwrap_or(0);
     let warning = alerts.get("warning").copied().unwrap_or(0);
-    let state = stored_state(store).await?;
-    let level = state
-        .as_ref()
-        .map_or(PreservationLevel::Normal, |s| s.preservation.level());
-    let kill = state
-        .as_ref()
-        .is_some_and(|s| s.kill_switch.stored().is_some());
+    let (level, kill) =
+        closing_state(store, &records, from + Duration::days(1), generated_at).await?;
 
     let mut recommendations: Vec<String> = shadow_health.recommendations.clone();
     let health = if critical > 0 || level.blocks_entries() || kill || shadow_health.critical {
@@ -228,6 +223,15 @@ pub async fn build(
         "feed": feed,
         "shadow_collection": {
             "enabled": shadow.enabled,
+            // The shadow collector's own verdict: readiness judges shadow health on it,
+            // not on the day's overall health (which also carries levels and alerts).
+            "health": if shadow_health.critical {
+                "CRITICAL"
+            } else if shadow_health.warning {
+                "WARNING"
+            } else {
+                "HEALTHY"
+            },
             "logging_healthy": shadow_health.logging_healthy,
             "decisions_today": counts.in_range,
             "entry_signals_today": entry_signals,
@@ -344,6 +348,73 @@ impl ShadowDay {
         }
         Ok(day)
     }
+}
+
+/// The capital-preservation level and the stored kill switch as the day ended at `end`,
+/// so a past day's report says what that day was, not what today is.
+///
+/// The day's own last level change (kill-switch change) tells it. A day without one kept
+/// the level it started with, which is the `from` of the first change after the day; with
+/// no change since either, the stored state's level (kill switch) is still the day's.
+async fn closing_state(
+    store: &dyn Store,
+    day: &[AuditRecord],
+    end: Timestamp,
+    now: Timestamp,
+) -> Result<(PreservationLevel, bool), StoreError> {
+    let mut level = None;
+    let mut kill = None;
+    for r in day.iter().filter(|r| mentions_level_or_kill(r)) {
+        match &parse(r)? {
+            AuditEvent::LevelChanged { change } => level = Some(change.to),
+            AuditEvent::KillSwitchActivated { .. } => kill = Some(true),
+            AuditEvent::KillSwitchDeactivated { .. } => kill = Some(false),
+            _ => {}
+        }
+    }
+    if level.is_none() || kill.is_none() {
+        let later = store
+            .events_between(end, now.max(end) + Duration::nanoseconds(1))
+            .await?;
+        for r in later.iter().filter(|r| mentions_level_or_kill(r)) {
+            match &parse(r)? {
+                AuditEvent::LevelChanged { change } if level.is_none() => {
+                    level = Some(change.from);
+                }
+                AuditEvent::KillSwitchActivated { .. } if kill.is_none() => kill = Some(false),
+                AuditEvent::KillSwitchDeactivated { .. } if kill.is_none() => kill = Some(true),
+                _ => {}
+            }
+            if level.is_some() && kill.is_some() {
+                break;
+            }
+        }
+    }
+    if level.is_none() || kill.is_none() {
+        let state = stored_state(store).await?;
+        level = level.or_else(|| state.as_ref().map(|s| s.preservation.level()));
+        kill = kill.or_else(|| {
+            Some(
+                state
+                    .as_ref()
+                    .is_some_and(|s| s.kill_switch.stored().is_some()),
+            )
+        });
+    }
+    Ok((
+        level.unwrap_or(PreservationLevel::Normal),
+        kill.unwrap_or(false),
+    ))
+}
+
+/// Cheap pre-filter on the canonical JSON before parsing a record.
+fn mentions_level_or_kill(r: &AuditRecord) -> bool {
+    r.event_json.contains("\"level_changed\"") || r.event_json.contains("\"kill_switch_")
+}
+
+fn parse(r: &AuditRecord) -> Result<AuditEvent, StoreError> {
+    r.event()
+        .map_err(|e| StoreError::Corrupt(format!("audit record {} does not parse: {e}", r.seq)))
 }
 
 /// Stores the report and writes its JSON file under `<data_dir>/reports/`.

@@ -124,7 +124,12 @@ async fn inputs_and_risk_book(
     let reports = store.daily_reports(REPORTS_READ).await?;
     if let Some(latest) = reports.first() {
         inputs.last_daily_health_report_at = Some(latest.generated_at);
-        inputs.shadow_health = parse_health(&latest.overall_health);
+        // Reports written before the shadow section had its own verdict fall back to the
+        // overall health, as readiness read them then.
+        inputs.shadow_health = match latest.body["shadow_collection"]["health"].as_str() {
+            Some(own) => parse_health(own),
+            None => parse_health(&latest.overall_health),
+        };
     }
     let paper_days = paper_days(&reports);
     inputs.paper_streak_days = Some(streak(&paper_days));
@@ -133,13 +138,19 @@ async fn inputs_and_risk_book(
     (inputs.slippage_recent_bps, inputs.slippage_prior_bps) = slippage_windows(&reports, window);
 
     let alerts_since = now - Duration::days(i64::from(cfg.readiness.critical_alerts_window_days));
-    let critical = store
-        .recent_alerts(alerts_since)
-        .await?
+    let alerts = store.recent_alerts(alerts_since).await?;
+    let critical: Vec<_> = alerts
         .iter()
         .filter(|a| a.severity == Severity::Critical)
-        .count();
-    inputs.critical_alerts_in_window = Some(u32::try_from(critical).unwrap_or(u32::MAX));
+        .collect();
+    inputs.critical_alerts_in_window = Some(u32::try_from(critical.len()).unwrap_or(u32::MAX));
+    for a in critical {
+        let kind = serde_json::to_value(a.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_else(|| format!("{:?}", a.kind));
+        *inputs.critical_alert_kinds.entry(kind).or_insert(0) += 1;
+    }
     Ok(Gathered {
         inputs,
         venue,

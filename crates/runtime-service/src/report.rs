@@ -40,14 +40,20 @@ pub fn render(report: &SessionReport) -> String {
         .join(", ");
     let _ = writeln!(out, "  {:<26}{}", "signals by tier", tiers);
     let _ = writeln!(out, "  {:<26}{}", "approvals", s.approvals);
-    let _ = writeln!(out, "  {:<26}{}", "rejections", s.rejected_intents);
-    for (reason, n) in &s.rejections_by_reason {
-        let _ = writeln!(out, "    {:<24}{}", reason, n);
-    }
-    let _ = writeln!(out, "  {:<26}{}", "turnover blocks", s.blocked_signals);
-    for (reason, n) in &s.blocks_by_reason {
-        let _ = writeln!(out, "    {:<24}{}", reason, n);
-    }
+    reason_block(
+        &mut out,
+        "rejections",
+        s.rejected_intents,
+        "intents",
+        &s.rejections_by_reason,
+    );
+    reason_block(
+        &mut out,
+        "turnover blocks",
+        s.blocked_signals,
+        "signals",
+        &s.blocks_by_reason,
+    );
     let _ = writeln!(
         out,
         "  {:<26}{}",
@@ -107,6 +113,38 @@ pub fn render(report: &SessionReport) -> String {
     );
     let _ = writeln!(out, "  {:<26}{}", "alerts", s.alerts);
     out
+}
+
+/// Width of the label column of the summary (two leading spaces aside).
+const LABEL_WIDTH: usize = 26;
+
+/// A count of `unit`s with its reasons below it, aligned however long a reason code is.
+///
+/// One intent or signal can fail several rules, so the reasons may add up to more than
+/// the count: the header then says how many reasons were counted in all.
+fn reason_block(
+    out: &mut String,
+    label: &str,
+    count: u64,
+    unit: &str,
+    reasons: &std::collections::BTreeMap<&'static str, u64>,
+) {
+    let total: u64 = reasons.values().sum();
+    let note = if total > count {
+        format!(" ({total} reasons in all: each counts under every rule it failed)")
+    } else {
+        String::new()
+    };
+    let _ = writeln!(out, "  {label:<LABEL_WIDTH$}{count} {unit}{note}");
+    let width = reasons
+        .keys()
+        .map(|r| r.len() + 2)
+        .max()
+        .unwrap_or(0)
+        .max(LABEL_WIDTH - 2);
+    for (reason, n) in reasons {
+        let _ = writeln!(out, "    {reason:<width$}{n}");
+    }
 }
 
 /// The account rules' risk book as aligned text (`runtime status`, `health-check`).

@@ -127,9 +127,10 @@ pub async fn build_engine(
 ) -> Result<(RuntimeEngine, ResumePoint), RuntimeError> {
     let mut strategies: BTreeMap<Symbol, Vec<Box<dyn Strategy>>> = BTreeMap::new();
     for symbol in symbols {
+        // The demo strategy with its default parameters (sma_cross 15/45, docs/strategies.md).
         let s = strategies::build(
             "sma_cross",
-            [("fast", "10"), ("slow", "30")],
+            std::iter::empty::<(&str, &str)>(),
             cfg.tiers.thresholds(),
         )
         .map_err(|e| RuntimeError::BadInput(e.to_string()))?;

@@ -107,6 +107,7 @@ fn healthy_inputs(mode: TradingMode) -> ReadinessInputs {
         slippage_recent_bps: Some(Decimal::from(3)),
         slippage_prior_bps: Some(Decimal::from(3)),
         critical_alerts_in_window: Some(0),
+        critical_alert_kinds: Default::default(),
     }
 }
 

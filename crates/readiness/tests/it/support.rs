@@ -27,6 +27,7 @@ pub fn paper_trading_for(days: u32, mode: TradingMode) -> ReadinessInputs {
         slippage_recent_bps: Some(dec!(4.2)),
         slippage_prior_bps: Some(dec!(3.9)),
         critical_alerts_in_window: Some(0),
+        critical_alert_kinds: Default::default(),
         ..ReadinessInputs::unknown(now, mode)
     }
 }

@@ -36,9 +36,9 @@ use crate::indicators::{MAX_PERIOD, Sma};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SmaCrossParams {
-    /// Bars in the fast average (default 10).
+    /// Bars in the fast average (default 15).
     pub fast: usize,
-    /// Bars in the slow average; must exceed `fast` (default 30).
+    /// Bars in the slow average; must exceed `fast` (default 45).
     pub slow: usize,
     /// When true, a cross down opens a short instead of only closing the long (default false).
     pub allow_short: bool,
@@ -49,8 +49,8 @@ pub struct SmaCrossParams {
 impl Default for SmaCrossParams {
     fn default() -> Self {
         Self {
-            fast: 10,
-            slow: 30,
+            fast: 15,
+            slow: 45,
             allow_short: false,
             stop_pct: Decimal::TWO,
         }
@@ -83,8 +83,11 @@ impl SmaCrossParams {
     }
 }
 
-/// One half: the share of the fast-window momentum taken as the expected edge.
+/// One half: the share of the extrapolated trend taken as the expected edge.
 const HALF: Decimal = Decimal::from_parts(5, 0, 0, false, 1);
+
+/// Weight of the newest completed regime in the mean regime length (1/8).
+const REGIME_WEIGHT: Decimal = Decimal::from_parts(125, 0, 0, false, 3);
 
 /// Direction of `fast - slow`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,6 +111,9 @@ pub struct SmaCross {
     last_sign: Option<Trend>,
     /// Warm bars since `last_sign` was set (initialised or flipped).
     bars_since_flip: u64,
+    /// Exponentially weighted mean length of the completed regimes, in bars (starts at `slow`):
+    /// the holding period the next position can expect, since a position lasts one regime.
+    mean_regime_bars: Decimal,
 }
 
 /// Everything known on a cross bar, before the features are derived.
@@ -127,6 +133,7 @@ impl SmaCross {
         id: StrategyId,
         thresholds: TierThresholds,
     ) -> Result<Self, StrategyError> {
+        let slow_len_bars = params.slow;
         let violations = params.validate();
         if !violations.is_empty() {
             return Err(StrategyError::InvalidParams(violations));
@@ -141,6 +148,7 @@ impl SmaCross {
             params,
             last_sign: None,
             bars_since_flip: 0,
+            mean_regime_bars: Decimal::from(slow_len_bars),
         })
     }
 
@@ -187,6 +195,10 @@ impl SmaCross {
         };
         let regime_bars = Decimal::from(cross.regime_bars);
         let regime_score = clamp01(ratio(regime_bars, self.slow_len));
+        // The fast window's drift per bar, carried over the holding period the
+        // strategy's own regimes suggest (the mean before this cross's regime is folded in).
+        let drift = ratio(momentum * dir, self.fast_len).max(Decimal::ZERO);
+        let expected_hold = self.mean_regime_bars;
         let stop_distance = (!is_exit).then(|| close * self.stop_fraction);
         self.base.signal(
             candle,
@@ -194,7 +206,7 @@ impl SmaCross {
                 side,
                 is_exit,
                 confidence: two_factor_confidence(trend_agreement, regime_score),
-                expected_edge: (momentum * dir).max(Decimal::ZERO) * HALF,
+                expected_edge: drift * expected_hold * HALF,
                 stop_distance,
                 features: &[
                     ("fast_sma", fast_sma),
@@ -205,6 +217,7 @@ impl SmaCross {
                     ("trend_agreement", trend_agreement),
                     ("regime_bars", regime_bars),
                     ("regime_score", regime_score),
+                    ("expected_hold_bars", expected_hold),
                 ],
             },
         )
@@ -253,7 +266,12 @@ impl Strategy for SmaCross {
                     prev_slow_sum: prev_slow_sum.unwrap_or(slow_sum),
                     regime_bars,
                 };
-                Some(self.cross_signal(candle, cross))
+                let signal = self.cross_signal(candle, cross);
+                let completed = Decimal::from(regime_bars);
+                self.mean_regime_bars = (self.mean_regime_bars
+                    + (completed - self.mean_regime_bars) * REGIME_WEIGHT)
+                    .round_dp(4);
+                Some(signal)
             }
         }
     }
@@ -297,6 +315,29 @@ mod tests {
             closes.push(last + Decimal::from(s));
         }
         closes
+    }
+
+    #[test]
+    fn the_expected_holding_period_follows_the_completed_regimes() {
+        // fast=1, slow=2: every change of direction of the closes is a cross.
+        let mut s = strategy(1, 2, false);
+        // Regimes of 6 bars each: the mean moves from 2 toward 6 by 1/8 of the gap per cross.
+        let mut signs = Vec::new();
+        for k in 0..6 {
+            let sign = if k % 2 == 0 { 1 } else { -1 };
+            signs.extend(std::iter::repeat_n(sign, 6));
+        }
+        let signals = run(&mut s, &closes_with_diff_signs(&signs));
+        let holds: Vec<Decimal> = signals
+            .iter()
+            .map(|(_, sig)| sig.features["expected_hold_bars"])
+            .collect();
+        assert!(holds.len() >= 4, "{holds:?}");
+        assert_eq!(holds[0], dec!(2), "the prior is the slow window");
+        assert!(
+            holds.windows(2).all(|w| w[1] > w[0] && w[1] < dec!(6)),
+            "the mean rises toward the regime length without passing it: {holds:?}"
+        );
     }
 
     #[test]
@@ -411,10 +452,13 @@ mod tests {
         // 0.4 + 0.3 * 1 + 0.3 * 0.5 = 0.85 -> high tier.
         assert_eq!(sig.confidence.value(), dec!(0.85));
         assert_eq!(sig.tier, Tier::High);
-        // Edge: half the fast-window momentum; stop: 2% of 12.
+        // Edge: half the fast window's drift per bar (1/3 over 2 bars) carried over the
+        // expected holding period, the mean regime length (no regime completed yet: the
+        // slow window, 4 bars): 1/6 * 4 / 2 = 1/3. Stop: 2% of 12.
+        assert_eq!(sig.features["expected_hold_bars"], dec!(4));
         assert_eq!(
             sig.expected_edge.fraction(),
-            (dec!(1) / dec!(6)).round_dp(8)
+            (dec!(1) / dec!(3)).round_dp(8)
         );
         assert_eq!(sig.stop_distance.unwrap().value(), dec!(0.24));
     }

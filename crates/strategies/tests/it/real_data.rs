@@ -121,7 +121,12 @@ fn strategies_run_over_eight_years_of_btc_hourly_candles() {
     };
     assert!(candles.len() > 70_000);
 
-    let mut sma = strategies::build("sma_cross", [("", ""); 0], TierThresholds::default()).unwrap();
+    let mut sma = strategies::build(
+        "sma_cross",
+        [("fast", "10"), ("slow", "30")],
+        TierThresholds::default(),
+    )
+    .unwrap();
     let sma_signals = run(sma.as_mut(), &candles);
     summary("sma_cross 10/30", &sma_signals);
     // 10/30 crosses on hourly BTC: a few thousand over eight years.
