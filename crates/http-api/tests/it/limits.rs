@@ -167,7 +167,7 @@ mod cap {
             })
             .collect();
         let port = format!("{port:04X}");
-        ["/proc/self/net/tcp", "/proc/self/net/tcp6"]
+        let rows = ["/proc/self/net/tcp", "/proc/self/net/tcp6"]
             .iter()
             .filter_map(|table| std::fs::read_to_string(table).ok())
             .flat_map(|table| {
@@ -181,12 +181,26 @@ mod cap {
                     })
                     .collect::<Vec<_>>()
             })
+            .filter(|fields| fields.len() > 9)
+            .collect::<Vec<_>>();
+        // A client socket of another test in this process can get the same number as its
+        // ephemeral local port (listeners bound to port 0 draw from the same range); its
+        // remote end is that test's listening server, which ours never is.
+        let listening: std::collections::HashSet<&str> = rows
+            .iter()
+            .filter(|f| f[3] == "0A")
+            .filter_map(|f| f[1].rsplit(':').next())
+            .collect();
+        rows.iter()
             .filter(|fields| {
-                // local_address is fields[1] (ADDR:PORT in hex), st fields[3]
-                // (0A = LISTEN), inode fields[9].
-                fields.len() > 9
-                    && fields[1].rsplit(':').next() == Some(port.as_str())
+                // local_address is fields[1] (ADDR:PORT in hex), rem_address fields[2],
+                // st fields[3] (0A = LISTEN), inode fields[9].
+                fields[1].rsplit(':').next() == Some(port.as_str())
                     && fields[3] != "0A"
+                    && !fields[2]
+                        .rsplit(':')
+                        .next()
+                        .is_some_and(|remote| listening.contains(remote))
                     && ours.contains(&fields[9])
             })
             .count()
