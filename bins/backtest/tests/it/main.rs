@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod bad_input;
+mod defaults;
 mod installed;
 mod parity;
 mod run;
