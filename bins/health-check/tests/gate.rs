@@ -297,3 +297,36 @@ fn readiness_after_a_replay_judges_the_replay_on_its_data_time() {
         doc["components"]["daily_health_report"]
     );
 }
+
+/// Issue 16's quick-start scenario: the default dry-run over the bundled month keeps its
+/// turnover block rate inside the healthy band and makes at most 20 level transitions.
+#[test]
+fn the_quick_start_is_inside_the_healthy_block_rate_band_with_at_most_20_transitions() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let transitions = rt.block_on(async {
+        let store = replay_into(dir.path(), -1).await;
+        let records = store
+            .events_between(chrono::DateTime::UNIX_EPOCH, chrono::Utc::now())
+            .await
+            .unwrap();
+        let n = records
+            .iter()
+            .filter(|r| r.event_json.contains("\"type\":\"level_changed\""))
+            .count();
+        store.close().await;
+        n
+    });
+    assert!(transitions > 0, "the month exercises capital preservation");
+    assert!(transitions <= 20, "{transitions} level transitions");
+    let out = health_check(dir.path(), &["--json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["components"]["turnover_block_rate"]["status"], "ok",
+        "{}",
+        doc["components"]["turnover_block_rate"]
+    );
+}
