@@ -142,7 +142,7 @@ impl PreservationTrack {
                 } else {
                     Decimal::ZERO
                 };
-                (level_name(*l), LevelTime { seconds, pct })
+                (l.as_str(), LevelTime { seconds, pct })
             })
             .collect();
         PreservationSummary {
@@ -152,17 +152,6 @@ impl PreservationTrack {
             vetoed_signals: self.vetoed,
             restrictive_periods: self.restrictive,
         }
-    }
-}
-
-/// The level's lower-case name, as in `result.json` and the summary.
-pub fn level_name(level: PreservationLevel) -> &'static str {
-    match level {
-        PreservationLevel::Normal => "normal",
-        PreservationLevel::Caution => "caution",
-        PreservationLevel::Defensive => "defensive",
-        PreservationLevel::Lockdown => "lockdown",
-        PreservationLevel::Crisis => "crisis",
     }
 }
 
@@ -184,12 +173,12 @@ impl PreservationSummary {
     pub fn line(&self) -> String {
         let mut parts = vec![format!(
             "final {}",
-            level_name(self.final_level).to_uppercase()
+            self.final_level.as_str().to_uppercase()
         )];
         let spent: Vec<String> = PreservationLevel::ALL[1..]
             .iter()
             .filter_map(|l| {
-                let name = level_name(*l);
+                let name = l.as_str();
                 let t = self.time_in_level.get(name)?;
                 (t.seconds > 0)
                     .then(|| format!("{name} {} ({}%)", short_duration(t.seconds), t.pct))

@@ -158,9 +158,6 @@ pub struct Recorder {
     trade_count: u64,
     pending: Option<(Timestamp, Money, bool)>,
     preservation: PreservationTrack,
-    /// Signals the gate rejected and the governor blocked, each counted once.
-    rejected_signals: u64,
-    blocked_signals: u64,
 }
 
 impl Recorder {
@@ -185,8 +182,6 @@ impl Recorder {
             trade_count: 0,
             pending: None,
             preservation: PreservationTrack::default(),
-            rejected_signals: 0,
-            blocked_signals: 0,
         })
     }
 
@@ -230,14 +225,12 @@ impl Recorder {
         match event {
             AuditEvent::SignalGenerated { signal } => self.metrics.record_signal_tier(signal.tier),
             AuditEvent::TradeRejected { reasons, .. } => {
-                self.rejected_signals += 1;
                 self.preservation.rejected(reasons);
                 for r in reasons {
                     self.metrics.record_rejection(r);
                 }
             }
             AuditEvent::TurnoverBlocked { reasons, .. } => {
-                self.blocked_signals += 1;
                 for r in reasons {
                     self.metrics.record_block(r);
                 }
@@ -317,8 +310,6 @@ impl Recorder {
             metrics: self.metrics.finish(open_trades),
             equity: self.equity,
             preservation: self.preservation.finish(end),
-            rejected_signals: self.rejected_signals,
-            blocked_signals: self.blocked_signals,
         })
     }
 }
@@ -331,10 +322,6 @@ pub struct Finished {
     pub equity: EquitySeries,
     /// The `capital_preservation` section.
     pub preservation: PreservationSummary,
-    /// Signals the trade gate rejected, each counted once.
-    pub rejected_signals: u64,
-    /// Signals the turnover governor blocked, each counted once.
-    pub blocked_signals: u64,
 }
 
 /// Writes `equity.csv` from the kept rows.

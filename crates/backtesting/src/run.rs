@@ -80,7 +80,7 @@ pub fn run(plan: &RunPlan, progress: &Progress) -> Result<RunOutcome, BacktestEr
     );
     let title = format!(
         "{title}, final level {}",
-        crate::preservation::level_name(preservation.final_level).to_uppercase()
+        preservation.final_level.as_str().to_uppercase()
     );
     draw_equity_chart(
         &staging.path().join(names::CHART),
@@ -109,8 +109,8 @@ pub fn run(plan: &RunPlan, progress: &Progress) -> Result<RunOutcome, BacktestEr
         metrics,
         capital_preservation: preservation,
         decisions: Decisions {
-            rejected_signals: finished.rejected_signals,
-            blocked_signals: finished.blocked_signals,
+            rejected_signals: sim.summary.rejected_intents,
+            blocked_signals: sim.summary.blocked_signals,
         },
         pipeline: sim.summary,
         open_positions: sim.open_positions,

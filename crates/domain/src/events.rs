@@ -51,6 +51,24 @@ pub enum AlertKind {
     System,
 }
 
+impl AlertKind {
+    /// The stable snake_case name (as serialised).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertKind::HighTierSignal => "high_tier_signal",
+            AlertKind::RejectionBurst => "rejection_burst",
+            AlertKind::LevelChanged => "level_changed",
+            AlertKind::KillSwitch => "kill_switch",
+            AlertKind::Execution => "execution",
+            AlertKind::FilterChanged => "filter_changed",
+            AlertKind::InvariantViolation => "invariant_violation",
+            AlertKind::AccountRule => "account_rule",
+            AlertKind::MarketData => "market_data",
+            AlertKind::System => "system",
+        }
+    }
+}
+
 /// An alert for operators.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Alert {
@@ -366,6 +384,25 @@ mod tests {
     use super::*;
     use crate::reasons::KillSwitchTrigger;
     use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn alert_kind_names_are_their_serialised_names() {
+        let kinds = [
+            AlertKind::HighTierSignal,
+            AlertKind::RejectionBurst,
+            AlertKind::LevelChanged,
+            AlertKind::KillSwitch,
+            AlertKind::Execution,
+            AlertKind::FilterChanged,
+            AlertKind::InvariantViolation,
+            AlertKind::AccountRule,
+            AlertKind::MarketData,
+            AlertKind::System,
+        ];
+        for kind in kinds {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
+    }
 
     #[test]
     fn events_serialise_with_stable_type_names_and_round_trip() {

@@ -39,6 +39,10 @@ pub(crate) struct Tally {
     pub blocked: u64,
     pub fills: u64,
     pub transitions: u64,
+    /// The level the span's last level change entered.
+    pub last_level: Option<PreservationLevel>,
+    /// Whether the span's last kill-switch change activated it.
+    pub last_kill: Option<bool>,
     pub drills: u64,
     /// Messages of the CRITICAL alerts, prefixed `CRITICAL: `.
     pub critical_messages: Vec<String>,
@@ -66,9 +70,7 @@ impl Tally {
         let mut t = Tally::default();
         let mut reference: BTreeMap<ClientOrderId, (Side, Price)> = BTreeMap::new();
         for record in records {
-            let event = record.event().map_err(|e| {
-                StoreError::Corrupt(format!("audit record {} does not parse: {e}", record.seq))
-            })?;
+            let event = parse(record)?;
             *t.by_type.entry(event.type_name()).or_insert(0) += 1;
             match event {
                 AuditEvent::SignalGenerated { signal } => {
@@ -111,7 +113,12 @@ impl Tally {
                         t.slippage_fills += 1;
                     }
                 }
-                AuditEvent::LevelChanged { .. } => t.transitions += 1,
+                AuditEvent::LevelChanged { change } => {
+                    t.transitions += 1;
+                    t.last_level = Some(change.to);
+                }
+                AuditEvent::KillSwitchActivated { .. } => t.last_kill = Some(true),
+                AuditEvent::KillSwitchDeactivated { .. } => t.last_kill = Some(false),
                 AuditEvent::LossSimulated { .. } => t.drills += 1,
                 AuditEvent::AccountRuleBreached { rules, breach } => {
                     t.account_breaches.push(format!("{rules} {breach}"));
@@ -156,6 +163,8 @@ pub async fn build(
         blocked,
         fills,
         transitions,
+        last_level,
+        last_kill,
         drills,
         alerts,
         critical_messages: alert_lines,
@@ -181,8 +190,13 @@ pub async fn build(
     .await?;
     let critical = alerts.get("critical").copied().unwrap_or(0);
     let warning = alerts.get("warning").copied().unwrap_or(0);
-    let (level, kill) =
-        closing_state(store, &records, from + Duration::days(1), generated_at).await?;
+    let (level, kill) = closing_state(
+        store,
+        (last_level, last_kill),
+        from + Duration::days(1),
+        generated_at,
+    )
+    .await?;
 
     let mut recommendations: Vec<String> = shadow_health.recommendations.clone();
     let health = if critical > 0 || level.blocks_entries() || kill || shadow_health.critical {
@@ -353,25 +367,16 @@ impl ShadowDay {
 /// The capital-preservation level and the stored kill switch as the day ended at `end`,
 /// so a past day's report says what that day was, not what today is.
 ///
-/// The day's own last level change (kill-switch change) tells it. A day without one kept
+/// The day's own last level change (kill-switch change), `day_last`, tells it. A day without one kept
 /// the level it started with, which is the `from` of the first change after the day; with
 /// no change since either, the stored state's level (kill switch) is still the day's.
 async fn closing_state(
     store: &dyn Store,
-    day: &[AuditRecord],
+    day_last: (Option<PreservationLevel>, Option<bool>),
     end: Timestamp,
     now: Timestamp,
 ) -> Result<(PreservationLevel, bool), StoreError> {
-    let mut level = None;
-    let mut kill = None;
-    for r in day.iter().filter(|r| mentions_level_or_kill(r)) {
-        match &parse(r)? {
-            AuditEvent::LevelChanged { change } => level = Some(change.to),
-            AuditEvent::KillSwitchActivated { .. } => kill = Some(true),
-            AuditEvent::KillSwitchDeactivated { .. } => kill = Some(false),
-            _ => {}
-        }
-    }
+    let (mut level, mut kill) = day_last;
     if level.is_none() || kill.is_none() {
         let later = store
             .events_between(end, now.max(end) + Duration::nanoseconds(1))

@@ -145,11 +145,10 @@ async fn inputs_and_risk_book(
         .collect();
     inputs.critical_alerts_in_window = Some(u32::try_from(critical.len()).unwrap_or(u32::MAX));
     for a in critical {
-        let kind = serde_json::to_value(a.kind)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_else(|| format!("{:?}", a.kind));
-        *inputs.critical_alert_kinds.entry(kind).or_insert(0) += 1;
+        *inputs
+            .critical_alert_kinds
+            .entry(a.kind.as_str().to_string())
+            .or_insert(0) += 1;
     }
     Ok(Gathered {
         inputs,

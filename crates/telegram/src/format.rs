@@ -5,7 +5,7 @@
 //! figure like `-2.5%` cannot break a message. Every piece of text that did not come
 //! from this module goes through [`escape_html`].
 
-use domain::{Alert, AlertKind, Severity};
+use domain::{Alert, Severity};
 
 /// Telegram's limit on a message after entity parsing.
 pub const MAX_MESSAGE_CHARS: usize = 4096;
@@ -47,28 +47,12 @@ pub fn severity_prefix(severity: Severity) -> &'static str {
     }
 }
 
-/// The stable snake_case name of an alert kind (as serialised).
-pub fn kind_label(kind: AlertKind) -> &'static str {
-    match kind {
-        AlertKind::HighTierSignal => "high_tier_signal",
-        AlertKind::RejectionBurst => "rejection_burst",
-        AlertKind::LevelChanged => "level_changed",
-        AlertKind::KillSwitch => "kill_switch",
-        AlertKind::Execution => "execution",
-        AlertKind::FilterChanged => "filter_changed",
-        AlertKind::InvariantViolation => "invariant_violation",
-        AlertKind::AccountRule => "account_rule",
-        AlertKind::MarketData => "market_data",
-        AlertKind::System => "system",
-    }
-}
-
 /// The header line: `🚨 <b>CRITICAL</b> · kill_switch · BTC-USD`.
 fn header(alert: &Alert) -> String {
     let mut line = format!(
         "{} · {}",
         severity_prefix(alert.severity),
-        kind_label(alert.kind)
+        alert.kind.as_str()
     );
     if let Some(symbol) = &alert.symbol {
         line.push_str(" · <code>");
@@ -105,7 +89,7 @@ pub fn format_reply(text: &str) -> String {
 mod tests {
     use super::*;
     use chrono::TimeZone;
-    use domain::Symbol;
+    use domain::{AlertKind, Symbol};
 
     fn alert(message: &str) -> Alert {
         Alert {

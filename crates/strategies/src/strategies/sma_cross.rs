@@ -133,7 +133,6 @@ impl SmaCross {
         id: StrategyId,
         thresholds: TierThresholds,
     ) -> Result<Self, StrategyError> {
-        let slow_len_bars = params.slow;
         let violations = params.validate();
         if !violations.is_empty() {
             return Err(StrategyError::InvalidParams(violations));
@@ -144,11 +143,11 @@ impl SmaCross {
             slow: Sma::new(params.slow)?,
             fast_len: Decimal::from(params.fast),
             slow_len: Decimal::from(params.slow),
+            mean_regime_bars: Decimal::from(params.slow),
             stop_fraction: params.stop_pct / Decimal::ONE_HUNDRED,
             params,
             last_sign: None,
             bars_since_flip: 0,
-            mean_regime_bars: Decimal::from(slow_len_bars),
         })
     }
 
